@@ -1,0 +1,55 @@
+"""casework: a privacy-first accompaniment tracker for grassroots support work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from casework import clock, config, i18n, security, sessions
+from casework.store import Store
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def create_app(
+    instance: Path | str,
+    *,
+    key: bytearray | None = None,
+    settings: dict[str, Any] | None = None,
+    tls: bool = True,
+    testing: bool = False,
+) -> Flask:
+    """Build the app over the store in ``instance``; unlocked when ``key`` is given.
+
+    ``settings`` override ``instance/config.toml`` (dotted names, validated the same way).
+    """
+    instance = Path(instance).resolve()
+    app = Flask(__name__, instance_path=str(instance), template_folder=str(TEMPLATES))
+    app.config.update(
+        TESTING=testing,
+        CASEWORK=config.load(instance, settings),
+        CASEWORK_TLS=tls,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the server-side session
+        WTF_CSRF_SSL_STRICT=True,
+    )
+    app.config["MAX_CONTENT_LENGTH"] = app.config["CASEWORK"]["max_request_kib"] * 1024
+    app.config["MAX_FORM_MEMORY_SIZE"] = app.config["MAX_CONTENT_LENGTH"]
+
+    store = Store(instance)
+    app.extensions["casework_store"] = store
+    clock.init_app(app)
+    security.init_app(app)
+    sessions.init_app(app)
+    i18n.init_app(app)
+
+    from casework import auth, errors, home
+
+    errors.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(home.bp)
+
+    if key is not None:
+        store.unlock(key)
+    return app

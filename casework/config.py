@@ -1,0 +1,146 @@
+"""Instance settings: documented defaults, overridden by ``instance/config.toml``.
+
+Every value is checked at start; a bad one is a one-line error that names the key.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import tomllib
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+CONFIG_FILE = "config.toml"
+LANGUAGES = ("fr", "en", "es")
+RETENTION_CEILING_DAYS = 365
+
+
+class ConfigError(Exception):
+    """An invalid setting; the message names the key and is safe to print."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    default: Any
+    check: Callable[[Any], bool]
+    expected: str
+
+
+def _int_range(low: int, high: int) -> Callable[[Any], bool]:
+    return lambda v: isinstance(v, int) and not isinstance(v, bool) and low <= v <= high
+
+
+def _days(default: int) -> Setting:
+    return Setting(
+        default,
+        _int_range(1, RETENTION_CEILING_DAYS),
+        f"a whole number of days from 1 to {RETENTION_CEILING_DAYS}",
+    )
+
+
+def _is_host(value: Any) -> bool:
+    if not isinstance(value, str) or not value:
+        return False
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return value == "localhost"
+    return True
+
+
+def _is_zone(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _is_daily_time(value: Any) -> bool:
+    if not isinstance(value, str) or len(value) != 5 or value[2] != ":":
+        return False
+    hours, minutes = value[:2], value[3:]
+    return hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60
+
+
+SETTINGS: dict[str, Setting] = {
+    "host": Setting("0.0.0.0", _is_host, "an IP address or localhost"),  # noqa: S104
+    "port": Setting(8443, _int_range(1, 65535), "a port number from 1 to 65535"),
+    "threads": Setting(12, _int_range(2, 64), "a number of threads from 2 to 64"),
+    "timezone": Setting("America/Montreal", _is_zone, "a time zone name like America/Montreal"),
+    "default_language": Setting("fr", lambda v: v in LANGUAGES, "one of fr, en, es"),
+    "max_request_kib": Setting(128, _int_range(16, 4096), "a size in KiB from 16 to 4096"),
+    "sessions.idle_minutes": Setting(30, _int_range(1, 720), "minutes from 1 to 720"),
+    "sessions.absolute_hours": Setting(12, _int_range(1, 72), "hours from 1 to 72"),
+    "lock.idle_hours": Setting(8, _int_range(0, 720), "hours from 0 (never) to 720"),
+    "retention.closed_case_days": _days(30),
+    "retention.debrief_days": _days(14),
+    "retention.past_task_days": _days(30),
+    "retention.dormant_flag_days": _days(60),
+    "retention.dormant_close_days": _days(90),
+    "retention.audit_days": _days(90),
+    "retention.purge_report_days": _days(365),
+    "retention.failed_login_days": _days(1),
+    "retention.deactivated_account_days": _days(30),
+    "retention.inactive_volunteer_days": _days(180),
+    "retention.purge_time": Setting("03:30", _is_daily_time, "a local time like 03:30"),
+    # Lower costs exist for tests and tiny machines; production keeps the defaults.
+    "kdf.time_cost": Setting(3, _int_range(1, 64), "passes from 1 to 64"),
+    "kdf.memory_kib": Setting(65536, _int_range(8, 4194304), "KiB from 8 to 4194304"),
+    "kdf.parallelism": Setting(4, _int_range(1, 64), "lanes from 1 to 64"),
+    "passwords.time_cost": Setting(3, _int_range(1, 64), "passes from 1 to 64"),
+    "passwords.memory_kib": Setting(65536, _int_range(8, 4194304), "KiB from 8 to 4194304"),
+    "passwords.parallelism": Setting(4, _int_range(1, 64), "lanes from 1 to 64"),
+    "key_file": Setting("", lambda v: isinstance(v, str), "a path to a 32-byte key file"),
+}
+
+
+def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
+
+
+def validate(values: dict[str, Any]) -> dict[str, Any]:
+    """Merge ``values`` (dotted names) over the defaults, refusing unknown or bad ones."""
+    settings = {name: spec.default for name, spec in SETTINGS.items()}
+    for name, value in values.items():
+        spec = SETTINGS.get(name)
+        if spec is None:
+            raise ConfigError(f"{CONFIG_FILE}: unknown setting {name!r}")
+        if not spec.check(value):
+            raise ConfigError(f"{CONFIG_FILE}: {name} must be {spec.expected} (got {value!r})")
+        settings[name] = value
+    if settings["retention.dormant_close_days"] <= settings["retention.dormant_flag_days"]:
+        raise ConfigError(
+            f"{CONFIG_FILE}: retention.dormant_close_days must be greater than "
+            "retention.dormant_flag_days"
+        )
+    return settings
+
+
+def load(instance: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Read ``instance/config.toml`` (optional) and return validated settings."""
+    path = instance / CONFIG_FILE
+    values: dict[str, Any] = {}
+    try:
+        with open(path, "rb") as handle:
+            values = _flatten(tomllib.load(handle))
+    except FileNotFoundError:
+        pass
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{CONFIG_FILE}: not valid TOML ({exc})") from exc
+    except OSError as exc:
+        raise ConfigError(f"{CONFIG_FILE}: cannot be read ({exc.strerror})") from exc
+    values.update(overrides or {})
+    return validate(values)

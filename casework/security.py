@@ -1,0 +1,121 @@
+"""Deny by default, CSRF, sign-in plumbing and the headers every response carries."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import Flask, Response, abort, current_app, redirect, request, url_for
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFProtect
+
+from casework.store import users
+
+# The short explicit list of endpoints reachable without signing in.
+PUBLIC_ENDPOINTS = frozenset({"static", "home.health", "auth.signin", "auth.setup"})
+# Reachable while the store is sealed (no key in memory).
+SEALED_ENDPOINTS = frozenset({"static", "home.health"})
+ROLES = ("coordinator", "volunteer")
+
+CSP = "; ".join(
+    (
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self'",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    )
+)
+
+View = TypeVar("View", bound=Callable)
+csrf = CSRFProtect()
+login_manager = LoginManager()
+
+
+def roles(*allowed: str) -> Callable[[View], View]:
+    """Declare which roles may reach a view; the gate refuses everything undeclared."""
+    unknown = set(allowed) - set(ROLES)
+    if unknown or not allowed:
+        raise ValueError(f"unknown roles: {sorted(unknown)}")
+
+    def mark(view: View) -> View:
+        view.casework_roles = frozenset(allowed)
+        return view
+
+    return mark
+
+
+def allowed_roles(endpoint: str | None) -> frozenset[str] | None:
+    """The roles declared on an endpoint's view, or None when it declares none."""
+    view = current_app.view_functions.get(endpoint or "")
+    return getattr(view, "casework_roles", None)
+
+
+def gate() -> Response | None:
+    """Run before every request: public list, sealed store, signed in, role."""
+    endpoint = request.endpoint
+    if endpoint is None:  # no route matched: let routing answer 404/405
+        return None
+    store = current_app.extensions["casework_store"]
+    if store.sealed and endpoint not in SEALED_ENDPOINTS:
+        from casework.errors import sealed_page
+
+        return sealed_page()
+    if endpoint in PUBLIC_ENDPOINTS:
+        return None
+    if not current_user.is_authenticated:
+        if request.method == "GET":
+            return redirect(url_for("auth.signin", next=request.full_path.rstrip("?")))
+        abort(403)
+    permitted = allowed_roles(endpoint)
+    # Fail closed: an endpoint with no declared roles is unreachable, and so is any
+    # object or page outside the caller's role (404, not 403: nothing is confirmed).
+    if permitted is None or current_user.role not in permitted:
+        abort(404)
+    return None
+
+
+def set_headers(response: Response) -> Response:
+    """Security headers on every response, errors included."""
+    headers = response.headers
+    headers["Content-Security-Policy"] = CSP
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "no-referrer"
+    headers["X-Frame-Options"] = "DENY"
+    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
+    if request.endpoint != "static":
+        # Shared and lost phones: nothing behind these pages may stay in a cache.
+        headers["Cache-Control"] = "no-store"
+        headers["Pragma"] = "no-cache"
+    if current_app.config["CASEWORK_TLS"]:
+        headers["Strict-Transport-Security"] = "max-age=31536000"
+    return response
+
+
+@login_manager.user_loader
+def load_user(public_id: str) -> users.User | None:
+    from casework.store import Sealed
+
+    store = current_app.extensions["casework_store"]
+    try:
+        return users.get_active(store.conn(), public_id)
+    except Sealed:
+        return None
+
+
+def init_app(app: Flask) -> None:
+    # A fresh secret per start: it only signs CSRF tokens of sessions that a restart ends.
+    app.secret_key = secrets.token_bytes(32)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.session_protection = None  # sessions are rotated and ended server-side
+    login_manager.login_view = "auth.signin"
+    app.before_request(gate)
+    app.after_request(set_headers)

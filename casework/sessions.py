@@ -1,0 +1,192 @@
+"""Server-side sessions: the cookie carries only a random id, the server keeps the rest.
+
+Signed-in sessions live in the encrypted store (id stored hashed), so they can be ended
+at once from the server: sign-out, deactivation, "sign out everywhere", Lock now.
+Anonymous sessions (a CSRF token before sign-in) stay in a bounded in-memory table, so
+that strangers cannot grow the store and the sealed page still has CSRF protection.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from flask import Flask, Request, Response
+from flask.sessions import SessionInterface, SessionMixin
+from werkzeug.datastructures import CallbackDict
+
+from casework import clock
+from casework.store import Sealed, Store
+from casework.store.db import transaction
+
+USER_KEY = "_user_id"
+ANONYMOUS_LIMIT = 10_000
+# Refresh "last seen" at most once a minute: a write per request would serialise readers.
+SEEN_RESOLUTION = 60
+
+
+def hash_session_id(sid: str) -> str:
+    return hashlib.sha256(sid.encode("ascii", "replace")).hexdigest()
+
+
+class ServerSession(CallbackDict, SessionMixin):
+    """A session whose data stays on the server; ``rotate()`` asks for a fresh id."""
+
+    def __init__(self, initial: dict | None = None, sid: str | None = None, **meta: Any) -> None:
+        def on_update(_: CallbackDict) -> None:
+            self.modified = True
+
+        super().__init__(initial, on_update)
+        self.sid = sid
+        self.in_store = meta.get("in_store", False)
+        self.seen_at = meta.get("seen_at", 0)
+        self.modified = False
+        self.rotate_requested = False
+
+    def rotate(self) -> None:
+        """Issue a new id at the next save (at sign-in: no session fixation)."""
+        self.rotate_requested = True
+        self.modified = True
+
+
+class ServerSessionInterface(SessionInterface):
+    def __init__(self) -> None:
+        self._anonymous: OrderedDict[str, tuple[dict, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _store(app: Flask) -> Store:
+        return app.extensions["casework_store"]
+
+    @staticmethod
+    def _limits(app: Flask) -> tuple[int, int]:
+        settings = app.config["CASEWORK"]
+        return settings["sessions.idle_minutes"] * 60, settings["sessions.absolute_hours"] * 3600
+
+    def open_session(self, app: Flask, request: Request) -> ServerSession:
+        sid = request.cookies.get(self.get_cookie_name(app), "")
+        if not (20 <= len(sid) <= 64):
+            return ServerSession()
+        id_hash, now = hash_session_id(sid), clock.now()
+        idle, absolute = self._limits(app)
+        with self._lock:
+            entry = self._anonymous.get(id_hash)
+            if entry and now - entry[1] <= idle:
+                self._anonymous.move_to_end(id_hash)
+                return ServerSession(entry[0], sid)
+        store = self._store(app)
+        if store.sealed:
+            return ServerSession()
+        conn = store.conn()
+        row = conn.execute(
+            "SELECT data, created_at, seen_at FROM sessions WHERE id_hash = ?", (id_hash,)
+        ).fetchone()
+        if row is None:
+            return ServerSession()
+        if now - row["seen_at"] > idle or now - row["created_at"] > absolute or now < row[1]:
+            with transaction(conn):
+                conn.execute("DELETE FROM sessions WHERE id_hash = ?", (id_hash,))
+            return ServerSession()
+        return ServerSession(json.loads(row["data"]), sid, in_store=True, seen_at=row["seen_at"])
+
+    def save_session(self, app: Flask, session: ServerSession, response: Response) -> None:
+        try:
+            if session.get(USER_KEY):
+                self._save_signed_in(app, session, response)
+            else:
+                self._save_anonymous(app, session, response)
+        except Sealed:
+            # Locked while this request ran: nothing to keep, and the cookie is worthless.
+            self._delete_cookie(app, response)
+
+    def _save_signed_in(self, app: Flask, session: ServerSession, response: Response) -> None:
+        conn, now = self._store(app).conn(), clock.now()
+        data = json.dumps(dict(session))
+        if session.rotate_requested or not session.in_store:
+            old_sid = session.sid
+            session.sid = secrets.token_urlsafe(32)
+            with transaction(conn):
+                if old_sid:
+                    self._forget(conn, hash_session_id(old_sid))
+                conn.execute(
+                    "INSERT INTO sessions (id_hash, user_id, data, created_at, seen_at)"
+                    " SELECT ?, id, ?, ?, ? FROM users WHERE public_id = ? AND active = 1",
+                    (hash_session_id(session.sid), data, now, now, session[USER_KEY]),
+                )
+            self._set_cookie(app, response, session.sid)
+        elif session.modified or now - session.seen_at >= SEEN_RESOLUTION:
+            with transaction(conn):
+                conn.execute(
+                    "UPDATE sessions SET data = ?, seen_at = ? WHERE id_hash = ?",
+                    (data, now, hash_session_id(session.sid)),
+                )
+
+    def _save_anonymous(self, app: Flask, session: ServerSession, response: Response) -> None:
+        if session.in_store:  # signed out: the stored session ends now
+            conn = self._store(app).conn()
+            with transaction(conn):
+                self._forget(conn, hash_session_id(session.sid))
+            session.sid, session.in_store = None, False
+        if not session:
+            if session.sid:
+                with self._lock:
+                    self._anonymous.pop(hash_session_id(session.sid), None)
+                self._delete_cookie(app, response)
+            return
+        if session.sid is None or session.rotate_requested:
+            session.sid = secrets.token_urlsafe(32)
+            self._set_cookie(app, response, session.sid)
+        with self._lock:
+            self._anonymous[hash_session_id(session.sid)] = (dict(session), clock.now())
+            self._anonymous.move_to_end(hash_session_id(session.sid))
+            while len(self._anonymous) > ANONYMOUS_LIMIT:
+                self._anonymous.popitem(last=False)
+
+    def _forget(self, conn: Any, id_hash: str) -> None:
+        conn.execute("DELETE FROM sessions WHERE id_hash = ?", (id_hash,))
+        with self._lock:
+            self._anonymous.pop(id_hash, None)
+
+    def forget_all_anonymous(self) -> None:
+        """Drop every anonymous session (Lock now)."""
+        with self._lock:
+            self._anonymous.clear()
+
+    def _set_cookie(self, app: Flask, response: Response, sid: str) -> None:
+        response.set_cookie(
+            self.get_cookie_name(app),
+            sid,
+            path="/",
+            secure=self.get_cookie_secure(app),
+            httponly=True,
+            samesite="Strict",
+        )
+        response.vary.add("Cookie")
+
+    def _delete_cookie(self, app: Flask, response: Response) -> None:
+        response.delete_cookie(
+            self.get_cookie_name(app),
+            path="/",
+            secure=self.get_cookie_secure(app),
+            httponly=True,
+            samesite="Strict",
+        )
+
+
+def end_user_sessions(conn: Any, user_id: int) -> int:
+    """End every session of one person (deactivation, sign out everywhere)."""
+    return conn.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,)).rowcount
+
+
+def init_app(app: Flask) -> None:
+    tls = app.config["CASEWORK_TLS"]
+    # __Host- binds the cookie to this origin: Secure, path /, no Domain.
+    app.config["SESSION_COOKIE_NAME"] = "__Host-casework" if tls else "casework"
+    app.config["SESSION_COOKIE_SECURE"] = tls
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Strict"
+    app.session_interface = ServerSessionInterface()

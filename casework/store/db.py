@@ -1,0 +1,168 @@
+"""The only module that imports the database driver and keys connections.
+
+SQLCipher via ``sqlcipher3``: the stdlib ``sqlite3`` module would accept ``PRAGMA key``
+silently and write plaintext, so nothing else in casework may open a database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import sqlcipher3
+from sqlcipher3 import dbapi2
+
+Error = dbapi2.Error
+IntegrityError = dbapi2.IntegrityError
+OperationalError = dbapi2.OperationalError
+DatabaseError = dbapi2.DatabaseError
+Row = dbapi2.Row
+Connection = dbapi2.Connection
+
+KEY_BYTES = 32
+_HEX_KEY = re.compile(r"[0-9a-f]{64}")
+# 64 MB of page cache: the working set of a city-sized store stays decrypted in memory.
+CACHE_KIB = 65536
+BUSY_TIMEOUT_MS = 5000
+
+
+class StoreError(Exception):
+    """The store cannot be opened or used; the message is safe to show an operator."""
+
+
+class WrongKey(StoreError):
+    """The key does not open this file (wrong passphrase, or a damaged first page)."""
+
+
+def _key_pragma(key: bytes | bytearray) -> str:
+    if len(key) != KEY_BYTES:
+        raise StoreError(f"the store key must be {KEY_BYTES} bytes")
+    hex_key = bytes(key).hex()
+    # PRAGMA values cannot be bound: only ever format a validated 64-hex key.
+    if not _HEX_KEY.fullmatch(hex_key):
+        raise StoreError("the store key is malformed")
+    return f"PRAGMA key = \"x'{hex_key}'\""
+
+
+def connect(path: Path | str, key: bytes | bytearray | None) -> Connection:
+    """Open ``path`` keyed with a raw 32-byte key, prove the key, and set the pragmas.
+
+    ``key=None`` opens without encryption: only the benchmark's comparison uses it.
+    """
+    conn = sqlcipher3.connect(
+        str(path), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+    )
+    try:
+        conn.row_factory = Row
+        if key is not None:
+            conn.execute("PRAGMA cipher_log_level = NONE")
+            conn.execute(_key_pragma(key))
+        try:
+            # PRAGMA key answers ok even for a wrong key: the first read proves it.
+            conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
+        except DatabaseError as exc:
+            raise WrongKey("the passphrase or key does not open this store") from exc
+        version = conn.execute("PRAGMA cipher_version").fetchone()
+        if key is not None and not (version and version[0]):
+            raise StoreError("the database driver is not SQLCipher: refusing to continue")
+        _set_pragmas(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _set_pragmas(conn: Connection) -> None:
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA secure_delete = ON")
+    mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+    if mode != "wal":
+        conn.execute("PRAGMA journal_mode = WAL")
+    # FULL: an acknowledged write survives a power cut, not only a crash.
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA temp_store = MEMORY")
+    conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+
+
+@contextlib.contextmanager
+def transaction(conn: Connection) -> Iterator[Connection]:
+    """Run a block as one write transaction: BEGIN IMMEDIATE, commit, or roll back and re-raise.
+
+    Nested use becomes a savepoint, so helpers can be composed freely.
+    """
+    if conn.in_transaction:
+        conn.execute("SAVEPOINT nested")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK TO nested")
+            conn.execute("RELEASE nested")
+            raise
+        conn.execute("RELEASE nested")
+        return
+    # IMMEDIATE takes the write lock up front: a deferred BEGIN can fail with
+    # "database is locked" on upgrade, whatever the busy timeout.
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def integrity_problems(conn: Connection) -> list[str]:
+    """Return what ``integrity_check`` and ``cipher_integrity_check`` report (empty = sound)."""
+    problems = [row[0] for row in conn.execute("PRAGMA integrity_check") if row[0] != "ok"]
+    problems += [str(row[0]) for row in conn.execute("PRAGMA cipher_integrity_check")]
+    return problems
+
+
+def checkpoint(conn: Connection) -> None:
+    """Fold the WAL into the main file and truncate it to zero bytes."""
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
+
+class ConnectionPool:
+    """One long-lived keyed connection per server thread, all closed together.
+
+    Connections are opened with the raw key (~0.2 ms) the first time a thread needs one
+    and kept: no key derivation and no new connection per request.
+    """
+
+    def __init__(self, path: Path, key: bytes | bytearray | None) -> None:
+        self.path = path
+        self._key = key
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._all: list[Connection] = []
+        self._closed = False
+        self.opened = 0
+
+    def get(self) -> Connection:
+        """Return this thread's connection, opening it on first use."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            with self._lock:
+                if self._closed:
+                    raise StoreError("the store is locked")
+                conn = connect(self.path, self._key)
+                self._all.append(conn)
+                self.opened += 1
+            self._local.conn = conn
+        return conn
+
+    def close_all(self) -> None:
+        """Close every connection (from any thread) and drop the reference to the key."""
+        with self._lock:
+            self._closed = True
+            for conn in self._all:
+                with contextlib.suppress(Error):
+                    conn.close()
+            self._all.clear()
+            self._key = None
