@@ -136,8 +136,8 @@ def load(instance: Path, overrides: dict[str, Any] | None = None) -> dict[str, A
     try:
         with open(path, "rb") as handle:
             values = _flatten(tomllib.load(handle))
-    except FileNotFoundError:
-        pass
+    except (FileNotFoundError, NotADirectoryError):
+        pass  # no config file: the defaults apply
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{CONFIG_FILE}: not valid TOML ({exc})") from exc
     except OSError as exc:

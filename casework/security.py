@@ -59,6 +59,8 @@ def allowed_roles(endpoint: str | None) -> frozenset[str] | None:
 def gate() -> Response | None:
     """Run before every request: public list, sealed store, signed in, role."""
     endpoint = request.endpoint
+    if request.method == "POST" and request.headers.get("Sec-Fetch-Site") == "cross-site":
+        abort(400)  # browsers say when a form was posted from another site
     if endpoint is None:  # no route matched: let routing answer 404/405
         return None
     store = current_app.extensions["casework_store"]

@@ -96,12 +96,21 @@ def make_certificate(instance: Path, extra_hosts: list[str] = ()) -> Path:
 
 def build_server(app: Flask, host: str, port: int, threads: int, tls: bool) -> wsgi.Server:
     """Bind the server (raises OSError when the port is taken) without serving yet."""
+    _probe_port(host, port)
     server = wsgi.Server((host, port), app, numthreads=threads, server_name="casework")
     if tls:
         cert_path, key_path = tls_paths(Path(app.instance_path))
         server.ssl_adapter = BuiltinSSLAdapter(str(cert_path), str(key_path))
     server.prepare()
     return server
+
+
+def _probe_port(host: str, port: int) -> None:
+    # cheroot leaks its socket when binding fails: find a taken port with our own first.
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
 
 
 def run(server: wsgi.Server, on_stop) -> None:

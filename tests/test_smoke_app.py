@@ -1,6 +1,6 @@
 """The skeleton serves: sign-in page, setup link, home page."""
 
-from conftest import PASSWORD, csrf_token
+from support import PASSWORD, csrf_token
 
 
 def test_home_redirects_to_signin(client):
@@ -29,4 +29,5 @@ def test_wrong_password_and_unknown_handle_same_message(accounts, client):
         "/signin", data={"handle": "nobody", "password": PASSWORD, "csrf_token": csrf_token(page)}
     )
     assert wrong.status_code == unknown.status_code == 200
-    assert "do not match" in wrong.text and "do not match" in unknown.text
+    assert "ne correspondent pas" in wrong.text  # French is the instance default
+    assert "ne correspondent pas" in unknown.text

@@ -1,0 +1,60 @@
+"""Settings: documented defaults, validated overrides, one-line errors naming the key."""
+
+from __future__ import annotations
+
+import pytest
+
+from casework import config
+
+
+def test_defaults_match_the_documented_retention():
+    settings = config.load(__import__("pathlib").Path("/nonexistent-instance"))
+    assert settings["retention.closed_case_days"] == 30
+    assert settings["retention.debrief_days"] == 14
+    assert settings["retention.dormant_close_days"] == 90
+    assert settings["sessions.idle_minutes"] == 30
+    assert settings["timezone"] == "America/Montreal"
+    assert settings["kdf.memory_kib"] == 65536 and settings["kdf.time_cost"] == 3
+
+
+@pytest.mark.parametrize(
+    ("toml", "key"),
+    [
+        ("port = 70000", "port"),
+        ("port = 'eighty'", "port"),
+        ("host = 'example.org'", "host"),
+        ("timezone = 'Mars/Olympus'", "timezone"),
+        ("default_language = 'de'", "default_language"),
+        ("[retention]\nclosed_case_days = 400", "retention.closed_case_days"),
+        ("[retention]\nclosed_case_days = -1", "retention.closed_case_days"),
+        ("[retention]\naudit_days = true", "retention.audit_days"),
+        ("[retention]\npurge_time = '25:00'", "retention.purge_time"),
+        ("[sessions]\nidle_minutes = 0", "sessions.idle_minutes"),
+        ("[kdf]\nmemory_kib = 1", "kdf.memory_kib"),
+        ("colour = 'blue'", "colour"),
+        ("[retention]\ndormant_flag_days = 90\ndormant_close_days = 60", "dormant_close_days"),
+    ],
+)
+def test_invalid_values_name_their_key(tmp_path, toml, key):
+    (tmp_path / "config.toml").write_text(toml + "\n")
+    with pytest.raises(config.ConfigError) as caught:
+        config.load(tmp_path)
+    message = str(caught.value)
+    assert key in message
+    assert "\n" not in message
+
+
+def test_broken_toml_is_a_clear_error(tmp_path):
+    (tmp_path / "config.toml").write_text("port = = 3\n")
+    with pytest.raises(config.ConfigError, match="not valid TOML"):
+        config.load(tmp_path)
+
+
+def test_valid_overrides_are_kept(tmp_path):
+    (tmp_path / "config.toml").write_text(
+        "port = 9443\ndefault_language = 'es'\n[retention]\nclosed_case_days = 7\n"
+    )
+    settings = config.load(tmp_path)
+    assert settings["port"] == 9443
+    assert settings["default_language"] == "es"
+    assert settings["retention.closed_case_days"] == 7

@@ -1,0 +1,78 @@
+"""The production server: TLS from one process, no key derivation and no new connections
+per request."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from live import LiveClient
+from support import PASSWORD
+
+from casework import create_app, keys, server
+from casework.store import invites
+
+THREADS = 4
+
+
+@pytest.fixture
+def live(instance, store_key):
+    server.make_certificate(instance)
+    app = create_app(instance, key=bytearray(store_key), tls=True)
+    httpd = server.build_server(app, "127.0.0.1", 0, THREADS, tls=True)
+    thread = threading.Thread(target=httpd.serve, daemon=True)
+    thread.start()
+    clients: list[LiveClient] = []
+
+    def connect() -> LiveClient:
+        clients.append(LiveClient("localhost", httpd.bind_addr[1], str(instance / "tls/cert.pem")))
+        return clients[-1]
+
+    yield app, connect
+    for each in clients:
+        each.close()
+    httpd.stop()
+    thread.join(timeout=10)
+    app.extensions["casework_store"].lock()
+
+
+def test_200_requests_derive_no_key_and_open_no_extra_connection(live, instance):
+    app, connect = live
+    store = app.extensions["casework_store"]
+    token = invites.create(store.conn(), "setup", "coordinator", 2_000_000_000 - 10**9, 10**6)
+    client = connect()
+    status, _ = client.post_form(
+        f"/setup/{token}", {"handle": "river", "password": PASSWORD, "confirm": PASSWORD}
+    )
+    assert status == 302
+    derivations = keys.derivation_count()
+    clients = [connect() for _ in range(4)]
+    for extra in clients:
+        assert extra.post_form("/signin", {"handle": "river", "password": PASSWORD})[0] == 302
+
+    statuses = []
+
+    def hammer(each: LiveClient) -> None:
+        for number in range(50):
+            statuses.append(each.get("/" if number % 2 else "/healthz")[0])
+
+    workers = [threading.Thread(target=hammer, args=(each,)) for each in clients]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert len(statuses) == 200
+    assert set(statuses) == {200}
+    assert keys.derivation_count() == derivations
+    # One connection per server thread, plus the one this test thread used for the link.
+    assert store.pool_connections <= THREADS + 1
+
+
+def test_tls_certificate_names_this_machine(instance):
+    from cryptography import x509
+
+    server.make_certificate(instance, ["127.0.0.1"])
+    cert = x509.load_pem_x509_certificate((instance / "tls" / "cert.pem").read_bytes())
+    names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert "localhost" in names.get_values_for_type(x509.DNSName)
+    assert any(str(ip) == "127.0.0.1" for ip in names.get_values_for_type(x509.IPAddress))

@@ -1,0 +1,91 @@
+"""Server-side sessions: hashed ids, rotation at sign-in, timeouts, sign-out that sticks."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from support import csrf_token
+
+from casework import create_app
+
+
+def session_cookie(client, name="casework"):
+    cookie = client.get_cookie(name)
+    return cookie.value if cookie else None
+
+
+def test_session_id_is_random_and_stored_hashed(accounts, client, conn):
+    accounts.create("river")
+    accounts.signin("river")
+    sid = session_cookie(client)
+    assert sid and len(sid) >= 40
+    stored = {row[0] for row in conn.execute("SELECT id_hash FROM sessions")}
+    assert sid not in stored
+    assert hashlib.sha256(sid.encode()).hexdigest() in stored
+
+
+def test_new_id_at_signin(accounts, client):
+    accounts.create("river")
+    client.get("/signin")
+    before = session_cookie(client)
+    accounts.signin("river")
+    after = session_cookie(client)
+    assert before and after and before != after
+
+
+def test_cookie_captured_before_signout_is_refused_after(accounts, app, client):
+    accounts.create("river")
+    accounts.signin("river")
+    stolen = session_cookie(client)
+    client.post("/signout", data={"csrf_token": csrf_token(client.get("/"))})
+    thief = app.test_client()
+    thief.set_cookie("casework", stolen)
+    assert thief.get("/").status_code == 302
+
+
+def test_idle_timeout_is_enforced_by_the_server(accounts, app, client):
+    now = [1_800_000_000]
+    app.config["CASEWORK_CLOCK"] = lambda: now[0]
+    accounts.create("river")
+    accounts.signin("river")
+    now[0] += 29 * 60
+    assert client.get("/").status_code == 200
+    now[0] += 31 * 60
+    assert client.get("/").status_code == 302
+
+
+def test_absolute_lifetime_is_enforced_even_when_active(accounts, app, client):
+    now = [1_800_000_000]
+    app.config["CASEWORK_CLOCK"] = lambda: now[0]
+    accounts.create("river")
+    accounts.signin("river")
+    for _ in range(12 * 4 - 1):
+        now[0] += 15 * 60
+        assert client.get("/").status_code == 200
+    now[0] += 16 * 60
+    assert client.get("/").status_code == 302
+
+
+def test_anonymous_visits_do_not_grow_the_store(client, conn):
+    for _ in range(20):
+        client.get("/signin")
+    assert conn.execute("SELECT count(*) FROM sessions").fetchone()[0] == 0
+
+
+@pytest.fixture
+def tls_app(instance, store_key):
+    app = create_app(instance, key=bytearray(store_key), tls=True, testing=True)
+    yield app
+    app.extensions["casework_store"].lock()
+
+
+def test_cookies_over_tls_are_host_prefixed_secure_httponly_strict(tls_app):
+    client = tls_app.test_client()
+    response = client.get("/signin", base_url="https://localhost")
+    header = response.headers["Set-Cookie"]
+    assert header.startswith("__Host-casework=")
+    for flag in ("Secure", "HttpOnly", "SameSite=Strict", "Path=/"):
+        assert flag in header
+    assert "Domain" not in header and "Expires" not in header
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
