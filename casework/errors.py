@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import traceback
+from pathlib import Path
 
 from flask import Flask, render_template
 from flask_babel import lazy_gettext as _l
@@ -50,8 +52,10 @@ def _sealed(_exc: Sealed):
 
 
 def _unexpected(exc: Exception):
-    # The type only: messages can quote user input.
-    log.error("unhandled %s", type(exc).__name__)
+    # Type and place only: exception messages can quote user input.
+    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    where = f"{Path(frame.filename).name}:{frame.lineno}" if frame else "?"
+    log.error("unhandled %s at %s", type(exc).__name__, where)
     return error_page(500)
 
 

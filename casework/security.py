@@ -10,7 +10,7 @@ from flask import Flask, Response, abort, current_app, redirect, request, url_fo
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
-from casework.store import users
+from casework.store import Sealed, get_db, get_store, users
 
 # The short explicit list of endpoints reachable without signing in.
 PUBLIC_ENDPOINTS = frozenset({"static", "home.health", "auth.signin", "auth.setup"})
@@ -63,8 +63,7 @@ def gate() -> Response | None:
         abort(400)  # browsers say when a form was posted from another site
     if endpoint is None:  # no route matched: let routing answer 404/405
         return None
-    store = current_app.extensions["casework_store"]
-    if store.sealed and endpoint not in SEALED_ENDPOINTS:
+    if get_store().sealed and endpoint not in SEALED_ENDPOINTS:
         from casework.errors import sealed_page
 
         return sealed_page()
@@ -103,11 +102,8 @@ def set_headers(response: Response) -> Response:
 
 @login_manager.user_loader
 def load_user(public_id: str) -> users.User | None:
-    from casework.store import Sealed
-
-    store = current_app.extensions["casework_store"]
     try:
-        return users.get_active(store.conn(), public_id)
+        return users.get_active(get_db(), public_id)
     except Sealed:
         return None
 

@@ -21,7 +21,7 @@ from flask_login import current_user, login_user, logout_user
 from casework import clock, passwords
 from casework.auth.forms import SetupForm, SignInForm
 from casework.security import roles
-from casework.store import audit, invites, users
+from casework.store import audit, get_db, invites, users
 from casework.store.db import transaction
 
 bp = Blueprint("auth", __name__)
@@ -34,10 +34,6 @@ def hash_params() -> passwords.HashParams:
         memory_kib=settings["passwords.memory_kib"],
         parallelism=settings["passwords.parallelism"],
     )
-
-
-def db():
-    return current_app.extensions["casework_store"].conn()
 
 
 def safe_next(target: str | None) -> str:
@@ -54,7 +50,7 @@ def start_session(user: users.User) -> None:
     session.clear()
     session.rotate()
     login_user(user)
-    conn, now = db(), clock.now()
+    conn, now = get_db(), clock.now()
     users.touch(conn, user.id, now)
     audit.record(conn, now, user.id, "signin.succeeded")
 
@@ -65,7 +61,7 @@ def signin():
         return redirect(url_for("home.index"))
     form = SignInForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
-        conn, params = db(), hash_params()
+        conn, params = get_db(), hash_params()
         found = users.credentials(conn, form.handle.data.strip())
         if found is None:
             passwords.dummy_verify(form.password.data, params)  # same time for an unknown handle
@@ -94,7 +90,7 @@ def signout():
 
 @bp.route("/setup/<token>", methods=["GET", "POST"])
 def setup(token: str):
-    conn, now = db(), clock.now()
+    conn, now = get_db(), clock.now()
     link = invites.find_usable(conn, token, "setup", now)
     if link is None:
         return render_template("auth/link_unusable.html"), 404

@@ -7,6 +7,8 @@ import threading
 import time
 from pathlib import Path
 
+from flask import current_app
+
 from casework import keys
 from casework.store.db import (
     Connection,
@@ -21,7 +23,16 @@ from casework.store.migrations import migrate
 STORE_FILE = "casework.db"
 SALT_FILE = "store.salt"
 
-__all__ = ["SALT_FILE", "STORE_FILE", "Sealed", "Store", "StoreError", "WrongKey"]
+__all__ = [
+    "SALT_FILE",
+    "STORE_FILE",
+    "Sealed",
+    "Store",
+    "StoreError",
+    "WrongKey",
+    "get_db",
+    "get_store",
+]
 
 
 class Sealed(StoreError):
@@ -122,6 +133,16 @@ class Store:
         finally:
             with contextlib.suppress(Exception):
                 conn.close()
+
+
+def get_store() -> Store:
+    """The app's store (sealed or not)."""
+    return current_app.extensions["casework_store"]
+
+
+def get_db() -> Connection:
+    """This request thread's long-lived connection (raises Sealed when locked)."""
+    return get_store().conn()
 
 
 def check_instance(instance: Path) -> None:
