@@ -80,25 +80,28 @@ def unlock_key(instance: Instance, from_stdin: bool) -> bytearray:
     return store.derive(read_passphrase(from_stdin))
 
 
-def setup_link(instance: Instance, key: bytearray) -> str:
+def setup_link(
+    instance: Instance, key: bytearray, host: str, port: int, scheme: str = "https"
+) -> str:
     """Create the one-time link for the first coordinator and return its URL."""
     conn = connect(instance.store.path, key)
     try:
         token = invites.create(conn, "setup", "coordinator", int(time.time()), invites.SETUP_HOURS)
     finally:
         conn.close()
-    host = instance.settings["host"]
-    if ipaddress.ip_address(host if host != "localhost" else "127.0.0.1").is_unspecified:
+    if host != "localhost" and ipaddress.ip_address(host).is_unspecified:
         host = socket.gethostname()
-    return f"https://{host}:{instance.settings['port']}/setup/{token}"
+    return f"{scheme}://{host}:{port}/setup/{token}"
 
 
-def create_store(instance: Instance, from_stdin: bool) -> bytearray:
+def create_store(
+    instance: Instance, from_stdin: bool, host: str, port: int, scheme: str = "https"
+) -> bytearray:
     store = instance.store
     if store.path.exists() or store.salt_path.exists():
         raise Failure(f"a store already exists in {instance.path}: refusing to touch it")
     store_key = store.create(read_passphrase(from_stdin, new=True), instance.kdf_params)
-    link = setup_link(instance, store_key)
+    link = setup_link(instance, store_key, host, port, scheme)
     click.echo(f"Created an encrypted store in {instance.path}.")
     click.echo("Open this link within 24 hours to create the first coordinator account:")
     click.echo(f"  {link}")
@@ -149,8 +152,8 @@ def init(instance: Instance, passphrase_stdin: bool) -> None:
 
     Example: casework init
     """
-    instance.settings  # noqa: B018  (an invalid config fails before anything is created)
-    keys.wipe(create_store(instance, passphrase_stdin))
+    settings = instance.settings  # an invalid config fails before anything is created
+    keys.wipe(create_store(instance, passphrase_stdin, settings["host"], settings["port"]))
 
 
 @cli.command()
@@ -173,7 +176,7 @@ def serve(instance: Instance, host, port, no_tls, create, passphrase_stdin) -> N
     if no_tls and not _is_loopback(host):
         raise Failure("--no-tls is only allowed on a loopback address such as 127.0.0.1")
     if create and not instance.store.path.exists():
-        key = create_store(instance, passphrase_stdin)
+        key = create_store(instance, passphrase_stdin, host, port, "http" if no_tls else "https")
     else:
         key = unlock_key(instance, passphrase_stdin)
     if not no_tls and not server.tls_paths(instance.path)[0].exists():
