@@ -126,3 +126,15 @@ class Accounts:
 
 def _now(app) -> int:
     return int(app.config["CASEWORK_CLOCK"]())
+
+
+def submit(client, url: str, data: dict | None = None, page: str | None = None):
+    """GET a page for its CSRF token (``page``, else ``url``), then POST ``data`` to ``url``."""
+    token = csrf_token(client.get(page or url))
+    return client.post(url, data={**(data or {}), "csrf_token": token})
+
+
+def english(client):
+    """Make a test client ask for English pages (the instance default is French)."""
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, SelectMultipleField
+from wtforms import SelectChoice, SelectField, SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from casework import availability, languages
-from casework.config import LANGUAGES
 from casework.i18n import LANGUAGE_NAMES
 
 
@@ -19,9 +18,9 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def _slot_choices() -> list[tuple[str, str]]:
+def _slot_choices() -> list[SelectChoice]:
     return [
-        (str(availability.slot(day, part)), f"{day_label} {part_label}")
+        SelectChoice(str(availability.slot(day, part)), f"{day_label} {part_label}")
         for day, day_label in enumerate(availability.DAYS)
         for part, part_label in enumerate(availability.PARTS)
     ]
@@ -31,7 +30,7 @@ class ProfileForm(FlaskForm):
     languages = CheckboxesField(
         _l("Languages you speak"),
         description=_l("Tick every language you can accompany someone in."),
-        choices=list(languages.SPOKEN.items()),
+        choices=[SelectChoice(code, label) for code, label in languages.SPOKEN.items()],
     )
     availability = CheckboxesField(
         _l("When you are usually available"),
@@ -40,9 +39,9 @@ class ProfileForm(FlaskForm):
     )
     ui_language = SelectField(
         _l("Interface language"),
-        choices=[("", _l("The language of my browser")), *LANGUAGE_NAMES.items()],
+        choices=[
+            SelectChoice("", _l("The language of my browser")),
+            *(SelectChoice(code, label) for code, label in LANGUAGE_NAMES.items()),
+        ],
     )
 
-    def validate_ui_language(self, field: SelectField) -> None:
-        if field.data and field.data not in LANGUAGES:  # SelectField already refuses others
-            field.data = ""
