@@ -29,9 +29,7 @@ def attempt(client, handle: str, password: str):
     return submit(client, "/signin", {"handle": handle, "password": password})
 
 
-def test_sixth_attempt_on_an_account_is_refused_even_with_the_right_password(
-    accounts, app, clock
-):
+def test_sixth_attempt_on_an_account_is_refused_even_with_the_right_password(accounts, app, clock):
     accounts.create("fern", "volunteer")
     for number in range(5):  # each from another address: only the account counts
         assert attempt(from_address(app, f"10.0.0.{number}"), "fern", "wrong").status_code == 200

@@ -44,4 +44,3 @@ class ProfileForm(FlaskForm):
             *(SelectChoice(code, label) for code, label in LANGUAGE_NAMES.items()),
         ],
     )
-
