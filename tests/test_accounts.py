@@ -186,3 +186,13 @@ def test_handles_come_back_escaped(accounts, app, client):
     page = client.get("/people/")
     assert "a.b-c_d" in page.text
     assert "<script" not in page.text
+
+
+@pytest.mark.parametrize("tamper", [lambda v: v[:-1] + "A", lambda v: v * 3, lambda v: "\x00" + v])
+def test_a_tampered_session_cookie_is_just_signed_out(accounts, app, client, tamper):
+    accounts.create("river", "volunteer")
+    accounts.signin("river")
+    forged = app.test_client()
+    forged.set_cookie("casework", tamper(client.get_cookie("casework").value))
+    assert forged.get("/").status_code == 302
+    assert forged.get("/profile/").status_code == 302
