@@ -15,8 +15,9 @@ from typing import Any
 import click
 
 from casework import config, keys, server
-from casework.store import Store, StoreError, WrongKey, invites
+from casework.store import Store, StoreError, WrongKey, audit, invites
 from casework.store.db import DatabaseError, connect
+from casework.store.migrations import migrate
 
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
@@ -89,9 +90,17 @@ def setup_link(
         token = invites.create(conn, "setup", "coordinator", int(time.time()), invites.SETUP_HOURS)
     finally:
         conn.close()
+    return f"{base_url(instance, host, port, scheme)}/setup/{token}"
+
+
+def base_url(
+    instance: Instance, host: str | None = None, port: int | None = None, scheme: str = "https"
+) -> str:
+    """The address people open: this machine's name when the server listens everywhere."""
+    host = host or instance.settings["host"]
     if host != "localhost" and ipaddress.ip_address(host).is_unspecified:
         host = socket.gethostname()
-    return f"{scheme}://{host}:{port}/setup/{token}"
+    return f"{scheme}://{host}:{port or instance.settings['port']}"
 
 
 def create_store(
@@ -246,6 +255,41 @@ def tls(instance: Instance, renew: bool) -> None:
     elif not cert_path.exists():
         raise Failure("no certificate yet: `casework serve` makes one on first start")
     click.echo(f"SHA-256 fingerprint: {server.fingerprint(cert_path)}")
+
+
+@cli.command()
+@click.option(
+    "--role",
+    type=click.Choice(["volunteer", "coordinator"]),
+    required=True,
+    help="The role the new person will have.",
+)
+@passphrase_stdin
+@click.pass_obj
+def invite(instance: Instance, role: str, passphrase_stdin: bool) -> None:
+    """Create a one-time invitation and print its link and a code to read aloud.
+
+    The person opens the link, or types the code at /join, and chooses a pseudonym and
+    a password. Valid for invites.valid_hours (72 by default), single use.
+
+    Example: casework invite --role volunteer
+    """
+    key = unlock_key(instance, passphrase_stdin)
+    hours = instance.settings["invites.valid_hours"]
+    try:
+        conn = connect(instance.store.path, key)
+    finally:
+        keys.wipe(key)
+    try:
+        now = int(time.time())
+        migrate(conn, now)  # the server may not have run since an upgrade
+        link = invites.create_with_code(conn, "invite", now, hours, role=role)
+        audit.record(conn, now, None, "invite.created", f"role:{role}")
+    finally:
+        conn.close()
+    click.echo(f"Invitation for a {role}, valid {hours} hours, single use.")
+    click.echo(f"Link:  {base_url(instance)}/join/{link.token}")
+    click.echo(f"Code:  {link.code}   (typed at {base_url(instance)}/join)")
 
 
 def main() -> None:

@@ -77,6 +77,8 @@ SETTINGS: dict[str, Setting] = {
     "max_request_kib": Setting(128, _int_range(16, 4096), "a size in KiB from 16 to 4096"),
     "sessions.idle_minutes": Setting(30, _int_range(1, 720), "minutes from 1 to 720"),
     "sessions.absolute_hours": Setting(12, _int_range(1, 72), "hours from 1 to 72"),
+    "invites.valid_hours": Setting(72, _int_range(1, 720), "hours from 1 to 720"),
+    "invites.reset_hours": Setting(24, _int_range(1, 168), "hours from 1 to 168"),
     "lock.idle_hours": Setting(8, _int_range(0, 720), "hours from 0 (never) to 720"),
     "retention.closed_case_days": _days(30),
     "retention.debrief_days": _days(14),

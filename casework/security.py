@@ -13,7 +13,20 @@ from flask_wtf.csrf import CSRFProtect
 from casework.store import Sealed, get_db, get_store, users
 
 # The short explicit list of endpoints reachable without signing in.
-PUBLIC_ENDPOINTS = frozenset({"static", "home.health", "auth.signin", "auth.setup"})
+PUBLIC_ENDPOINTS = frozenset(
+    {
+        "static",
+        "home.health",
+        "auth.signin",
+        "auth.signin_code",
+        "auth.setup",
+        "links.join",
+        "links.follow",
+        "links.finish",
+    }
+)
+# All a coordinator without a second factor may reach: they enrol before seeing any data.
+ENROLMENT_ENDPOINTS = frozenset({"auth.enrol", "auth.signout"})
 # Reachable while the store is sealed (no key in memory).
 SEALED_ENDPOINTS = frozenset({"static", "home.health"})
 ROLES = ("coordinator", "volunteer")
@@ -77,6 +90,10 @@ def gate() -> Response | None:
     # Fail closed: an endpoint with no declared roles is unreachable, and so is any
     # object or page outside the caller's role (404, not 403: nothing is confirmed).
     if permitted is None or current_user.role not in permitted:
+        abort(404)
+    if current_user.needs_enrolment and endpoint not in ENROLMENT_ENDPOINTS:
+        if request.method == "GET":
+            return redirect(url_for("auth.enrol"))
         abort(404)
     return None
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
-from casework import keys
+from casework import keys, totp
 from casework.store import invites
 
 PASSPHRASE = "correct horse battery staple"
@@ -31,13 +32,32 @@ def csrf_token(response) -> str:
     return match.group(1)
 
 
+@dataclass
+class Account:
+    """What a test knows about a person it created: ids and their second factor."""
+
+    handle: str
+    role: str
+    public_id: str
+    secret: bytes | None = None
+    recovery_codes: list[str] = field(default_factory=list)
+
+
 class Accounts:
-    """Creates people through the real setup link and signs them in."""
+    """Creates people through the real setup link and signs them in.
+
+    Coordinators enrol a second factor at creation (as the app demands); signin() then
+    completes the code step with a fresh code from the app clock, or a recovery code
+    when every step in the window is used up.
+    """
 
     def __init__(self, app, client) -> None:
         self.app, self.client = app, client
+        self.people: dict[str, Account] = {}
 
-    def create(self, handle: str, role: str = "coordinator", client=None) -> None:
+    def create(
+        self, handle: str, role: str = "coordinator", client=None, second_factor=None
+    ) -> Account:
         client = client or self.app.test_client()
         conn = self.app.extensions["casework_store"].conn()
         with self.app.app_context():
@@ -53,15 +73,68 @@ class Accounts:
             },
         )
         assert response.status_code == 302, response.text
+        row = conn.execute("SELECT public_id FROM users WHERE handle = ?", (handle,)).fetchone()
+        account = Account(handle, role, row[0])
+        self.people[handle] = account
+        if second_factor if second_factor is not None else role == "coordinator":
+            self.enrol(account, client)
+        return account
 
-    def signin(self, handle: str, client=None):
+    def enrol(self, account: Account, client) -> None:
+        """Enrol TOTP the way a person does: read the key shown as text, type a code."""
+        page = client.get("/profile/second-factor")
+        shown = re.search(r'<code class="secret">([A-Z2-7 ]+)</code>', page.text)
+        assert shown, page.text
+        account.secret = totp.base32_to_secret(shown.group(1))
+        # The previous step: the current and next stay free for the first sign-ins.
+        code = totp.code_at(account.secret, _now(self.app) - totp.TIME_STEP)
+        done = client.post(
+            "/profile/second-factor", data={"code": code, "csrf_token": csrf_token(page)}
+        )
+        assert done.status_code == 200, done.text
+        account.recovery_codes = re.findall(r"<li><code>([A-Z0-9-]+)</code></li>", done.text)
+        assert len(account.recovery_codes) == 10
+
+    def fresh_code(self, handle: str) -> str:
+        """A code the server will accept now: an unused TOTP step, else a recovery code."""
+        account = self.people[handle]
+        conn = self.app.extensions["casework_store"].conn()
+        last = conn.execute(
+            "SELECT totp_last_step FROM users WHERE handle = ?", (handle,)
+        ).fetchone()[0]
+        current = totp.step_at(_now(self.app))
+        step = max(current - totp.WINDOW, (last if last is not None else -1) + 1)
+        if step <= current + totp.WINDOW:
+            return totp.code_at(account.secret, step * totp.TIME_STEP)
+        return account.recovery_codes.pop()
+
+    def signin(self, handle: str, client=None, password: str = PASSWORD):
         client = client or self.client
         page = client.get("/signin")
-        return client.post(
+        response = client.post(
             "/signin",
-            data={"handle": handle, "password": PASSWORD, "csrf_token": csrf_token(page)},
+            data={"handle": handle, "password": password, "csrf_token": csrf_token(page)},
         )
+        if response.status_code == 302 and response.headers["Location"] == "/signin/code":
+            page = client.get("/signin/code")
+            response = client.post(
+                "/signin/code",
+                data={"code": self.fresh_code(handle), "csrf_token": csrf_token(page)},
+            )
+        return response
 
 
 def _now(app) -> int:
     return int(app.config["CASEWORK_CLOCK"]())
+
+
+def submit(client, url: str, data: dict | None = None, page: str | None = None):
+    """GET a page for its CSRF token (``page``, else ``url``), then POST ``data`` to ``url``."""
+    token = csrf_token(client.get(page or url))
+    return client.post(url, data={**(data or {}), "csrf_token": token})
+
+
+def english(client):
+    """Make a test client ask for English pages (the instance default is French)."""
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client

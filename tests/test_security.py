@@ -112,7 +112,7 @@ def test_pages_have_no_inline_script_or_style_and_no_other_origin(accounts, clie
 
 
 def test_next_stays_on_our_host(accounts, client):
-    accounts.create("river")
+    accounts.create("river", "volunteer")  # no second step: the redirect is the password's
     for target in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
         page = client.get("/signin")
         response = client.post(

@@ -54,3 +54,51 @@ class SetupForm(FlaskForm):
         problems = passwords.check_password_rules(field.data or "", handle=self.handle.data)
         if problems:
             raise ValidationError(PASSWORD_PROBLEMS[problems[0]])
+
+
+class CodeForm(FlaskForm):
+    """The second step of signing in: a code from the app, or a recovery code."""
+
+    code = StringField(
+        _l("Code"),
+        description=_l("The 6 digits your app shows now, or one of your recovery codes."),
+        validators=[DataRequired(), Length(max=64)],
+    )
+
+
+class EnrolForm(FlaskForm):
+    code = StringField(
+        _l("Code from your app"),
+        description=_l("The 6 digits your app shows after adding casework."),
+        validators=[DataRequired(), Length(max=16)],
+    )
+
+
+class JoinForm(FlaskForm):
+    code = StringField(
+        _l("Invitation code"),
+        description=_l("The code a coordinator gave you, for example K7M-4QX2-P9R."),
+        validators=[DataRequired(), Length(max=64)],
+    )
+
+
+class NewPasswordForm(FlaskForm):
+    """A new password for a reset link; the person's handle is set by the view."""
+
+    password = PasswordField(
+        _l("New password"), description=_l("12 to 128 characters."), validators=[DataRequired()]
+    )
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+    handle_for_rules: str | None = None
+
+    def validate_password(self, field: PasswordField) -> None:
+        problems = passwords.check_password_rules(field.data or "", handle=self.handle_for_rules)
+        if problems:
+            raise ValidationError(PASSWORD_PROBLEMS[problems[0]])
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=256)])

@@ -1,4 +1,4 @@
-"""Sign in, sign out, and the one-time setup link for the first coordinator."""
+"""Sign in (password, then second factor), sign out, and the first coordinator's setup link."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     redirect,
@@ -19,12 +18,17 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from casework import clock, passwords
-from casework.auth.forms import SetupForm, SignInForm
+from casework.auth import joining
+from casework.auth.attempts import FAILED, TOO_MANY, check_code, check_password
+from casework.auth.forms import CodeForm, SetupForm, SignInForm
 from casework.security import roles
-from casework.store import audit, get_db, invites, users
-from casework.store.db import transaction
+from casework.store import audit, get_db, invites, signin_failures, users
 
 bp = Blueprint("auth", __name__)
+
+PENDING_KEY = "signin_pending"
+# The code step must follow the password step soon, or the person starts again.
+PENDING_SECONDS = 300
 
 
 def hash_params() -> passwords.HashParams:
@@ -52,7 +56,15 @@ def start_session(user: users.User) -> None:
     login_user(user)
     conn, now = get_db(), clock.now()
     users.touch(conn, user.id, now)
+    signin_failures.clear(conn, user.id)
     audit.record(conn, now, user.id, "signin.succeeded")
+
+
+def after_signin(user: users.User, target: str | None):
+    """Where a new session goes: enrolment first for a coordinator without a second factor."""
+    if user.needs_enrolment:
+        return redirect(url_for("auth.enrol"))
+    return redirect(safe_next(target))
 
 
 @bp.route("/signin", methods=["GET", "POST"])
@@ -61,22 +73,54 @@ def signin():
         return redirect(url_for("home.index"))
     form = SignInForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
-        conn, params = get_db(), hash_params()
-        found = users.credentials(conn, form.handle.data.strip())
-        if found is None:
-            passwords.dummy_verify(form.password.data, params)  # same time for an unknown handle
+        now = clock.now()
+        outcome = check_password(
+            get_db(), form.handle.data.strip(), form.password.data, hash_params(), now
+        )
+        if outcome.throttled:
+            flash(TOO_MANY, "error")
+            return render_template("auth/signin.html", form=form), 429
+        if outcome.user is None:
+            flash(FAILED, "error")
+        elif outcome.user.totp_enrolled:
+            # Not signed in yet: only the anonymous session knows the password passed.
+            session[PENDING_KEY] = {
+                "user": outcome.user.public_id,
+                "at": now,
+                "next": form.next.data,
+            }
+            return redirect(url_for("auth.signin_code"))
         else:
-            user, stored = found
-            ok, new_hash = passwords.verify_password(stored, form.password.data, params)
-            if ok:
-                if new_hash:
-                    users.set_password_hash(conn, user.id, new_hash)
-                start_session(user)
-                return redirect(safe_next(form.next.data))
-            audit.record(conn, clock.now(), user.id, "signin.failed")
-        # One message for an unknown pseudonym and a wrong password.
-        flash(_("That pseudonym and password do not match."), "error")
+            start_session(outcome.user)
+            return after_signin(outcome.user, form.next.data)
     return render_template("auth/signin.html", form=form)
+
+
+def _pending_user() -> tuple[users.User | None, dict]:
+    pending = session.get(PENDING_KEY)
+    if not isinstance(pending, dict) or clock.now() - pending.get("at", 0) > PENDING_SECONDS:
+        return None, {}
+    return users.get_active(get_db(), str(pending.get("user", ""))), pending
+
+
+@bp.route("/signin/code", methods=["GET", "POST"])
+def signin_code():
+    user, pending = _pending_user()
+    if user is None:
+        session.pop(PENDING_KEY, None)
+        return redirect(url_for("auth.signin"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        outcome = check_code(get_db(), user, form.code.data, clock.now())
+        if outcome.throttled:
+            flash(TOO_MANY, "error")
+            return render_template("auth/signin_code.html", form=form), 429
+        if outcome.user is None:
+            flash(FAILED, "error")
+        else:
+            start_session(outcome.user)
+            return redirect(safe_next(pending.get("next")))
+    return render_template("auth/signin_code.html", form=form)
 
 
 @bp.route("/signout", methods=["POST"])
@@ -98,15 +142,13 @@ def setup(token: str):
     if form.validate_on_submit():
         password_hash = passwords.hash_password(form.password.data, hash_params())
         try:
-            with transaction(conn):
-                if not invites.mark_used(conn, link["id"], now):
-                    abort(404)
-                user = users.create(conn, form.handle.data, link["role"], password_hash, now)
-                audit.record(conn, now, user.id, "setup.used")
+            user = joining.accept(conn, link, form.handle.data, password_hash, now, "setup.used")
+        except joining.LinkUsed:
+            return render_template("auth/link_unusable.html"), 404
         except users.HandleTaken:
             form.handle.errors.append(_("This pseudonym is taken: choose another."))
         else:
             start_session(user)
             flash(_("Your account is ready."), "info")
-            return redirect(url_for("home.index"))
+            return after_signin(user, None)
     return render_template("auth/setup.html", form=form, token=token)

@@ -10,6 +10,11 @@ from flask_login import UserMixin
 from casework.store.db import Connection, IntegrityError, transaction
 
 ROLES = ("coordinator", "volunteer")
+# Every query that builds a User selects these, so the dataclass always fills the same way.
+COLUMNS = (
+    "id, public_id, handle, role, ui_language, languages, active, availability,"
+    " last_seen_at, totp_secret IS NOT NULL AS totp_enrolled"
+)
 
 
 class HandleTaken(Exception):
@@ -25,6 +30,9 @@ class User(UserMixin):
     ui_language: str | None
     languages: str
     active: bool
+    availability: str = ""
+    last_seen_at: int | None = None
+    totp_enrolled: bool = False
 
     def get_id(self) -> str:
         return self.public_id
@@ -36,6 +44,11 @@ class User(UserMixin):
     @property
     def is_coordinator(self) -> bool:
         return self.role == "coordinator"
+
+    @property
+    def needs_enrolment(self) -> bool:
+        """Coordinators reach no data before they have a second factor."""
+        return self.is_coordinator and not self.totp_enrolled
 
 
 def _user(row) -> User | None:
@@ -49,6 +62,9 @@ def _user(row) -> User | None:
         row["ui_language"],
         row["languages"],
         bool(row["active"]),
+        row["availability"],
+        row["last_seen_at"],
+        bool(row["totp_enrolled"]),
     )
 
 
@@ -71,9 +87,25 @@ def create(conn: Connection, handle: str, role: str, password_hash: str, now: in
 
 def get_active(conn: Connection, public_id: str) -> User | None:
     row = conn.execute(
-        "SELECT id, public_id, handle, role, ui_language, languages, active"
-        " FROM users WHERE public_id = ? AND active = 1",
+        f"SELECT {COLUMNS} FROM users WHERE public_id = ? AND active = 1",  # noqa: S608
         (public_id,),
+    ).fetchone()
+    return _user(row)
+
+
+def get_any(conn: Connection, public_id: str) -> User | None:
+    """A person by public id, active or not (coordinators manage both)."""
+    row = conn.execute(
+        f"SELECT {COLUMNS} FROM users WHERE public_id = ?",  # noqa: S608
+        (public_id,),
+    ).fetchone()
+    return _user(row)
+
+
+def get_by_id(conn: Connection, user_id: int) -> User | None:
+    row = conn.execute(
+        f"SELECT {COLUMNS} FROM users WHERE id = ?",  # noqa: S608
+        (user_id,),
     ).fetchone()
     return _user(row)
 
@@ -81,16 +113,31 @@ def get_active(conn: Connection, public_id: str) -> User | None:
 def credentials(conn: Connection, handle: str) -> tuple[User, str] | None:
     """The active account with this handle and its password hash, for signing in."""
     row = conn.execute(
-        "SELECT id, public_id, handle, role, ui_language, languages, active, password_hash"
-        " FROM users WHERE handle = ? AND active = 1",
+        f"SELECT {COLUMNS}, password_hash FROM users WHERE handle = ? AND active = 1",  # noqa: S608
         (handle,),
     ).fetchone()
     return None if row is None else (_user(row), row["password_hash"])
 
 
+def password_hash(conn: Connection, user_id: int) -> str | None:
+    row = conn.execute("SELECT password_hash FROM users WHERE id = ?", (user_id,)).fetchone()
+    return None if row is None else row[0]
+
+
 def set_password_hash(conn: Connection, user_id: int, password_hash: str) -> None:
     with transaction(conn):
         conn.execute("UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id))
+
+
+def update_profile(
+    conn: Connection, user_id: int, languages: str, availability: str, ui_language: str | None
+) -> None:
+    """Store what a person says about themself: languages, weekly pattern, interface."""
+    with transaction(conn):
+        conn.execute(
+            "UPDATE users SET languages = ?, availability = ?, ui_language = ? WHERE id = ?",
+            (languages, availability, ui_language, user_id),
+        )
 
 
 def touch(conn: Connection, user_id: int, now: int) -> None:

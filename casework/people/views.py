@@ -1,0 +1,177 @@
+"""Coordinators manage people; every person is reached through load_or_404."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from casework import clock
+from casework.people.forms import ROLE_LABELS, InviteForm, RoleForm
+from casework.security import roles
+from casework.store import audit, get_db, invites, people, second_factor, users
+from casework.store.db import Connection, transaction
+
+bp = Blueprint("people", __name__, url_prefix="/people")
+
+
+def load_or_404(conn: Connection, public_id: str, viewer: users.User) -> users.User:
+    """The person behind a URL token, for a coordinator; 404 for anyone or anything else."""
+    if not viewer.is_coordinator or len(public_id) > 64:
+        abort(404)
+    person = users.get_any(conn, public_id)
+    if person is None:
+        abort(404)
+    return person
+
+
+def _not_self(person: users.User):
+    """Coordinators cannot lock themselves out from this page."""
+    if person.id == current_user.id:
+        flash(_("You cannot do this to your own account."), "error")
+        return redirect(url_for("people.person", public_id=person.public_id))
+    return None
+
+
+def _show_link(link: invites.Link, purpose: str, hours: int, person=None):
+    url = url_for("links.follow", token=link.token, _external=True)
+    return render_template(
+        "people/link.html", url=url, code=link.code, purpose=purpose, hours=hours, person=person
+    )
+
+
+@bp.route("/")
+@roles("coordinator")
+def index():
+    return render_template(
+        "people/index.html",
+        people=people.listing(get_db()),
+        invite_form=InviteForm(),
+        role_labels=ROLE_LABELS,
+    )
+
+
+@bp.route("/invite", methods=["POST"])
+@roles("coordinator")
+def invite():
+    form = InviteForm()
+    if not form.validate_on_submit():
+        abort(400)
+    conn, now = get_db(), clock.now()
+    hours = current_app.config["CASEWORK"]["invites.valid_hours"]
+    with transaction(conn):
+        link = invites.create_with_code(
+            conn, "invite", now, hours, role=form.role.data, created_by=current_user.id
+        )
+        audit.record(conn, now, current_user.id, "invite.created", f"role:{form.role.data}")
+    return _show_link(link, "invite", hours)
+
+
+@bp.route("/<public_id>")
+@roles("coordinator")
+def person(public_id: str):
+    found = load_or_404(get_db(), public_id, current_user)
+    last_seen = None
+    if found.last_seen_at:
+        last_seen = format_date(datetime.fromtimestamp(found.last_seen_at, UTC))
+    return render_template(
+        "people/person.html",
+        person=found,
+        role_form=RoleForm(role=found.role),
+        button=FlaskForm(),
+        role_labels=ROLE_LABELS,
+        last_seen=last_seen,
+    )
+
+
+@bp.route("/<public_id>/role", methods=["POST"])
+@roles("coordinator")
+def change_role(public_id: str):
+    found = load_or_404(get_db(), public_id, current_user)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    refused = _not_self(found)
+    if refused:
+        return refused
+    try:
+        people.set_role(get_db(), current_user.id, found, form.role.data, clock.now())
+    except people.LastCoordinator:
+        flash(_("The group needs at least one active coordinator."), "error")
+    else:
+        flash(_("The role is changed."), "info")
+    return redirect(url_for("people.person", public_id=public_id))
+
+
+@bp.route("/<public_id>/deactivate", methods=["GET", "POST"])
+@roles("coordinator")
+def deactivate(public_id: str):
+    found = load_or_404(get_db(), public_id, current_user)
+    form = FlaskForm()
+    if not form.validate_on_submit():  # GET: the confirmation step
+        return render_template("people/deactivate.html", person=found, form=form)
+    refused = _not_self(found)
+    if refused:
+        return refused
+    try:
+        people.deactivate(get_db(), current_user.id, found, clock.now())
+    except people.LastCoordinator:
+        flash(_("The group needs at least one active coordinator."), "error")
+    else:
+        flash(_("The account is deactivated and its sessions are ended."), "info")
+    return redirect(url_for("people.person", public_id=public_id))
+
+
+@bp.route("/<public_id>/reactivate", methods=["POST"])
+@roles("coordinator")
+def reactivate(public_id: str):
+    found = load_or_404(get_db(), public_id, current_user)
+    people.reactivate(get_db(), current_user.id, found, clock.now())
+    flash(_("The account is active again."), "info")
+    return redirect(url_for("people.person", public_id=public_id))
+
+
+@bp.route("/<public_id>/second-factor/reset", methods=["POST"])
+@roles("coordinator")
+def reset_second_factor(public_id: str):
+    found = load_or_404(get_db(), public_id, current_user)
+    refused = _not_self(found)
+    if refused:
+        return refused
+    conn, now = get_db(), clock.now()
+    with transaction(conn):
+        second_factor.reset(conn, found.id)
+        people.end_sessions(conn, found.id)
+        audit.record(conn, now, current_user.id, "second_factor.reset", f"user:{found.id}")
+    flash(_("The second factor is reset: they set it up again at their next sign-in."), "info")
+    return redirect(url_for("people.person", public_id=public_id))
+
+
+@bp.route("/<public_id>/password-link", methods=["POST"])
+@roles("coordinator")
+def reset_password(public_id: str):
+    found = load_or_404(get_db(), public_id, current_user)
+    conn, now = get_db(), clock.now()
+    hours = current_app.config["CASEWORK"]["invites.reset_hours"]
+    with transaction(conn):
+        link = invites.create_with_code(
+            conn, "reset", now, hours, user_id=found.id, created_by=current_user.id
+        )
+        audit.record(conn, now, current_user.id, "password_reset.created", f"user:{found.id}")
+    return _show_link(link, "reset", hours, person=found)
+
+
+@bp.route("/<public_id>/sessions/end", methods=["POST"])
+@roles("coordinator")
+def end_sessions(public_id: str):
+    found = load_or_404(get_db(), public_id, current_user)
+    conn, now = get_db(), clock.now()
+    with transaction(conn):
+        ended = people.end_sessions(conn, found.id)
+        audit.record(conn, now, current_user.id, "sessions.ended", f"user:{found.id}")
+    flash(_("Sessions ended: %(count)d.", count=ended), "info")
+    return redirect(url_for("people.person", public_id=public_id))

@@ -1,0 +1,70 @@
+"""What coordinators do to accounts: list, change a role, deactivate, end sessions.
+
+Each change is one transaction with its audit event, so a crash never leaves a person
+deactivated with live sessions or a role changed without a trace.
+"""
+
+from __future__ import annotations
+
+from casework.store import audit
+from casework.store.db import Connection, transaction
+from casework.store.users import COLUMNS, ROLES, User, _user
+
+
+class LastCoordinator(Exception):
+    """The change would leave no active coordinator to run the group."""
+
+
+def listing(conn: Connection) -> list[User]:
+    """Everyone, active first, then by handle."""
+    rows = conn.execute(
+        f"SELECT {COLUMNS} FROM users ORDER BY active DESC, handle COLLATE NOCASE"  # noqa: S608
+    )
+    return [_user(row) for row in rows]
+
+
+def _other_coordinators(conn: Connection, user_id: int) -> int:
+    return conn.execute(
+        "SELECT count(*) FROM users WHERE role = 'coordinator' AND active = 1 AND id != ?",
+        (user_id,),
+    ).fetchone()[0]
+
+
+def end_sessions(conn: Connection, user_id: int) -> int:
+    """End every session of one person at once (the next request is signed out)."""
+    with transaction(conn):
+        return conn.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,)).rowcount
+
+
+def set_role(conn: Connection, actor_id: int | None, person: User, role: str, now: int) -> None:
+    """Change a role; the last active coordinator keeps theirs."""
+    if role not in ROLES:
+        raise ValueError(role)
+    with transaction(conn):
+        demoted = person.role == "coordinator" and role != "coordinator"
+        if demoted and _other_coordinators(conn, person.id) == 0:
+            raise LastCoordinator
+        conn.execute("UPDATE users SET role = ? WHERE id = ?", (role, person.id))
+        # A new role means new pages: sessions start again with it.
+        conn.execute("DELETE FROM sessions WHERE user_id = ?", (person.id,))
+        audit.record(conn, now, actor_id, f"role.{role}", f"user:{person.id}")
+
+
+def deactivate(conn: Connection, actor_id: int | None, person: User, now: int) -> None:
+    """Deactivate and end every session in the same transaction."""
+    with transaction(conn):
+        if person.role == "coordinator" and _other_coordinators(conn, person.id) == 0:
+            raise LastCoordinator
+        conn.execute(
+            "UPDATE users SET active = 0, deactivated_at = ? WHERE id = ?", (now, person.id)
+        )
+        conn.execute("DELETE FROM sessions WHERE user_id = ?", (person.id,))
+        audit.record(conn, now, actor_id, "user.deactivated", f"user:{person.id}")
+
+
+def reactivate(conn: Connection, actor_id: int | None, person: User, now: int) -> None:
+    with transaction(conn):
+        conn.execute(
+            "UPDATE users SET active = 1, deactivated_at = NULL WHERE id = ?", (person.id,)
+        )
+        audit.record(conn, now, actor_id, "user.reactivated", f"user:{person.id}")
