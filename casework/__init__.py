@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from casework import clock, config, i18n, security, sessions
+from casework import clock, config, i18n, lifecycle, security, sessions
 from casework.store import Store
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -45,13 +45,15 @@ def create_app(
     security.init_app(app)
     sessions.init_app(app)
     i18n.init_app(app)
+    lifecycle.init_app(app)
 
-    from casework import auth, errors, home
+    from casework import auth, errors, home, seal
 
     errors.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
+    app.register_blueprint(seal.bp)
 
     if key is not None:
-        store.unlock(key)
+        lifecycle.unlock_with_key(app, key)
     return app

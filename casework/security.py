@@ -13,9 +13,9 @@ from flask_wtf.csrf import CSRFProtect
 from casework.store import Sealed, get_db, get_store, users
 
 # The short explicit list of endpoints reachable without signing in.
-PUBLIC_ENDPOINTS = frozenset({"static", "home.health", "auth.signin", "auth.setup"})
+PUBLIC_ENDPOINTS = frozenset({"static", "home.health", "auth.signin", "auth.setup", "seal.unlock"})
 # Reachable while the store is sealed (no key in memory).
-SEALED_ENDPOINTS = frozenset({"static", "home.health"})
+SEALED_ENDPOINTS = frozenset({"static", "home.health", "seal.unlock"})
 ROLES = ("coordinator", "volunteer")
 
 CSP = "; ".join(
