@@ -256,9 +256,9 @@ def _serve(instance: Instance, host: str, port: int, no_tls: bool, key: bytearra
         click.echo(f"casework: `casework lock` will not work: {exc}", err=True)
     stop_timer = lifecycle.start_idle_timer(app)
     scheme = "http" if no_tls else "https"
-    click.echo(f"casework is serving on {scheme}://{host}:{port}/")
     if store.sealed:
-        click.echo("casework is locked: open that address and unlock it with the passphrase.")
+        click.echo("casework is locked: unlock it in the browser with the store passphrase.")
+    click.echo(f"casework is serving on {scheme}://{host}:{port}/")
     if not no_tls:
         cert_path = server.tls_paths(instance.path)[0]
         click.echo(f"Certificate SHA-256 fingerprint: {server.fingerprint(cert_path)}")
