@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from support import CHEAP_KDF, PASSPHRASE
+from support import PASSPHRASE
 
 from casework import keys
 from casework.cli import cli
@@ -22,6 +22,8 @@ from casework.store import Store, WrongKey
 from casework.store.db import connect, integrity_problems, transaction
 
 NEW_PASSPHRASE = "a completely different passphrase"
+CASEWORK = (sys.executable, "-m", "casework")
+LOCAL = ("--host", "127.0.0.1", "--port")
 
 
 @pytest.fixture
@@ -143,8 +145,7 @@ def _fill(instance: Path, key: bytearray, megabytes: int) -> None:
 
 def _start_rekey(instance: Path, current: str, new: str) -> subprocess.Popen:
     process = subprocess.Popen(
-        [sys.executable, "-m", "casework", "--instance", str(instance), "rekey"]
-        + ["--passphrase-stdin"],
+        [*CASEWORK, "--instance", str(instance), "rekey", "--passphrase-stdin"],
         stdin=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -207,8 +208,7 @@ def _serve(instance: Path, *args: str, stdin: str | None = None) -> subprocess.P
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     process = subprocess.Popen(
-        [sys.executable, "-m", "casework", "--instance", str(instance), "serve"]
-        + ["--host", "127.0.0.1", "--port", str(port), "--no-tls", *args],
+        [*CASEWORK, "--instance", str(instance), "serve", *LOCAL, str(port), "--no-tls", *args],
         stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
