@@ -136,8 +136,10 @@ def test_restore_into_an_empty_instance_with_a_key_file(run, filled, tmp_path):
     key_file = tmp_path / "fresh.key"
     result = CliRunner().invoke(
         cli,
-        ["--instance", str(fresh), "restore", str(target), "--passphrase-stdin"]
-        + ["--key-file", str(key_file)],  # noqa: RUF005
+        [
+            *("--instance", str(fresh), "restore", str(target)),
+            *("--passphrase-stdin", "--key-file", str(key_file)),
+        ],
         input=_lines(BACKUP_PASSPHRASE),
     )
     assert result.exit_code == 0, result.output
