@@ -150,8 +150,10 @@ def sealed_server(instance):
     conn.close()
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "casework", "--instance", str(instance), "serve"]
-        + ["--host", "127.0.0.1", "--port", str(port)],
+        [
+            *(sys.executable, "-m", "casework", "--instance", str(instance), "serve"),
+            *("--host", "127.0.0.1", "--port", str(port)),
+        ],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
