@@ -275,7 +275,7 @@ def test_casework_lock_without_a_server(run, instance, store_key):
     assert "no casework server is running" in result.output
 
 
-def test_init_on_a_terminal_then_serve_unlocked_with_the_key_it_derived(instance):
+def test_serve_init_with_piped_passphrases_starts_unlocked(instance):
     served = _serve(instance, "--init", "--passphrase-stdin", stdin=f"{PASSPHRASE}\n{PASSPHRASE}\n")
     try:
         assert any(re.search(r"/setup/", line) for line in served.lines)

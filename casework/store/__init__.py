@@ -180,7 +180,11 @@ class Store:
                 if key is not self._key:
                     keys.wipe(key)  # already unlocked: this copy is not needed
                 return
-            conn = connect(self.path, key)
+            try:
+                conn = connect(self.path, key)
+            except BaseException:
+                keys.wipe(key)  # a wrong key is not kept either
+                raise
             try:
                 migrate(conn, int(time.time()))
                 if after_open is not None:
