@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from casework import clock, config, i18n, security, sessions, throttle
+from casework import clock, config, i18n, lifecycle, security, sessions, throttle
 from casework.store import Store
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -46,8 +46,9 @@ def create_app(
     sessions.init_app(app)
     i18n.init_app(app)
     throttle.init_app(app)
+    lifecycle.init_app(app)
 
-    from casework import auth, errors, home, people, profile
+    from casework import auth, errors, home, people, profile, seal
 
     errors.init_app(app)
     app.register_blueprint(auth.bp)
@@ -55,7 +56,8 @@ def create_app(
     app.register_blueprint(home.bp)
     app.register_blueprint(profile.bp)
     app.register_blueprint(people.bp)
+    app.register_blueprint(seal.bp)
 
     if key is not None:
-        store.unlock(key)
+        lifecycle.unlock_with_key(app, key)
     return app

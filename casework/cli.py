@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import logging
+import os
 import socket
 import sys
 import time
@@ -14,8 +15,8 @@ from typing import Any
 
 import click
 
-from casework import config, keys, server
-from casework.store import Store, StoreError, WrongKey, audit, invites
+from casework import config, control, keys, lifecycle, server
+from casework.store import Store, StoreError, WrongKey, audit, check_instance, invites
 from casework.store.db import DatabaseError, connect
 from casework.store.migrations import migrate
 
@@ -72,13 +73,39 @@ def read_passphrase(from_stdin: bool, *, new: bool = False, label: str = "Store 
     return passphrase
 
 
-def unlock_key(instance: Instance, from_stdin: bool) -> bytearray:
-    """Derive the store key from the passphrase, once."""
+key_file_option = click.option(
+    "--key-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Open the store with this 32-byte key file instead of a passphrase (unattended).",
+)
+
+
+def key_file_path(instance: Instance, option: Path | None) -> Path | None:
+    """The key file from --key-file, else from config.toml (relative to the instance)."""
+    if option is not None:
+        return option.expanduser().resolve()
+    configured = instance.settings["key_file"]
+    return (instance.path / Path(configured).expanduser()) if configured else None
+
+
+def open_key(instance: Instance, from_stdin: bool, key_file: Path | None = None) -> bytearray:
+    """The proven store key: from the key file, or derived from the passphrase once."""
     store = instance.store
     if not store.path.exists():
         raise Failure(f"no store in {instance.path}: run `casework init` first")
-    keys.read_salt_file(store.salt_path)  # a damaged salt file fails before any prompt
-    return store.derive(read_passphrase(from_stdin))
+    path = key_file_path(instance, key_file)
+    if path is not None:
+        return store.key_from_file(path)
+    if store.keyed_by_key_file:
+        raise Failure("this store opens with its key file: give --key-file PATH")
+    if not store.pending_salt_path.exists():
+        keys.read_salt_file(store.salt_path)  # a damaged salt file fails before any prompt
+    return store.key_for(read_passphrase(from_stdin))
+
+
+def unlock_key(instance: Instance, from_stdin: bool) -> bytearray:
+    """Derive the store key from the passphrase, once (kept for other commands)."""
+    return open_key(instance, from_stdin)
 
 
 def setup_link(
@@ -104,14 +131,25 @@ def base_url(
 
 
 def create_store(
-    instance: Instance, from_stdin: bool, host: str, port: int, scheme: str = "https"
+    instance: Instance,
+    from_stdin: bool,
+    host: str,
+    port: int,
+    scheme: str = "https",
+    key_file: Path | None = None,
 ) -> bytearray:
     store = instance.store
     if store.path.exists() or store.salt_path.exists():
         raise Failure(f"a store already exists in {instance.path}: refusing to touch it")
-    store_key = store.create(read_passphrase(from_stdin, new=True), instance.kdf_params)
+    path = key_file_path(instance, key_file)
+    if path is not None:
+        store_key = store.create_with_key_file(path, instance.kdf_params)
+    else:
+        store_key = store.create(read_passphrase(from_stdin, new=True), instance.kdf_params)
     link = setup_link(instance, store_key, host, port, scheme)
     click.echo(f"Created an encrypted store in {instance.path}.")
+    if path is not None:
+        click.echo(f"It opens with the key file {path}: whoever holds that file can read it.")
     click.echo("Open this link within 24 hours to create the first coordinator account:")
     click.echo(f"  {link}")
     return store_key
@@ -153,16 +191,22 @@ def cli(ctx: click.Context, instance: Path) -> None:
 
 @cli.command()
 @passphrase_stdin
+@key_file_option
 @click.pass_obj
-def init(instance: Instance, passphrase_stdin: bool) -> None:
+def init(instance: Instance, passphrase_stdin: bool, key_file: Path | None) -> None:
     """Create the encrypted store and print a one-time link for the first coordinator.
 
-    Refuses to touch an existing store.
+    Refuses to touch an existing store. With --key-file (or key_file in config.toml) the
+    store is keyed by that file, which is created when it does not exist yet.
 
-    Example: casework init
+    Example: casework init --key-file /media/usb/casework.key
     """
     settings = instance.settings  # an invalid config fails before anything is created
-    keys.wipe(create_store(instance, passphrase_stdin, settings["host"], settings["port"]))
+    keys.wipe(
+        create_store(
+            instance, passphrase_stdin, settings["host"], settings["port"], key_file=key_file
+        )
+    )
 
 
 @cli.command()
@@ -171,40 +215,86 @@ def init(instance: Instance, passphrase_stdin: bool) -> None:
 @click.option("--no-tls", is_flag=True, help="Serve plain HTTP (only on a loopback address).")
 @click.option("--init", "create", is_flag=True, help="Create the store first if there is none.")
 @passphrase_stdin
+@key_file_option
 @click.pass_obj
-def serve(instance: Instance, host, port, no_tls, create, passphrase_stdin) -> None:
+def serve(instance: Instance, host, port, no_tls, create, passphrase_stdin, key_file) -> None:
     """Serve casework over HTTPS with a self-signed certificate made on first start.
+
+    It starts sealed (locked: a coordinator unlocks it in the browser) unless it is given
+    the passphrase (--passphrase-stdin), a key file, or --init has just created the store.
 
     Example: casework serve --port 8443
     """
-    from casework import create_app
-
     settings = instance.settings
     host = host or settings["host"]
     port = port or settings["port"]
     if no_tls and not _is_loopback(host):
         raise Failure("--no-tls is only allowed on a loopback address such as 127.0.0.1")
-    if create and not instance.store.path.exists():
-        key = create_store(instance, passphrase_stdin, host, port, "http" if no_tls else "https")
-    else:
-        key = unlock_key(instance, passphrase_stdin)
+    check_instance(instance.path)
+    held = control.claim(instance.path)  # one server per instance, and no rekey meanwhile
+    try:
+        key = _serve_key(instance, create, passphrase_stdin, key_file, (host, port, no_tls))
+        _serve(instance, host, port, no_tls, key)
+    finally:
+        os.close(held)
+
+
+def _serve_key(
+    instance: Instance, create: bool, from_stdin: bool, key_file, address: tuple
+) -> bytearray | None:
+    """The key to start with, or None to start sealed."""
+    store = instance.store
+    store_exists = store.path.exists()
+    if create and not store_exists:
+        host, port, no_tls = address
+        scheme = "http" if no_tls else "https"
+        return create_store(instance, from_stdin, host, port, scheme, key_file)
+    if from_stdin or key_file_path(instance, key_file) is not None:
+        return open_key(instance, from_stdin, key_file)
+    if not store_exists:
+        raise Failure(f"no store in {instance.path}: run `casework init` first")
+    return None  # sealed: unlocked from the browser
+
+
+def _serve(instance: Instance, host: str, port: int, no_tls: bool, key: bytearray | None) -> None:
+    from casework import create_app
+
     if not no_tls and not server.tls_paths(instance.path)[0].exists():
         server.make_certificate(instance.path, [host])
-    app = create_app(instance.path, key=key, tls=not no_tls)
+    app = create_app(instance.path, tls=not no_tls)
     try:
-        httpd = server.build_server(app, host, port, settings["threads"], tls=not no_tls)
+        httpd = server.build_server(app, host, port, instance.settings["threads"], tls=not no_tls)
     except OSError as exc:
-        app.extensions["casework_store"].lock()
+        keys.wipe(key)
         raise Failure(
             f"cannot listen on {host}:{port}: {exc.strerror or 'address in use'}"
         ) from exc
+    if key is not None:
+        lifecycle.unlock_with_key(app, key)
+    store = app.extensions["casework_store"]
+    channel = control.LockChannel(
+        instance.path, lambda: lifecycle.lock_store(app, "command"), lambda: store.sealed
+    )
+    try:
+        channel.start()
+    except (OSError, StoreError) as exc:
+        click.echo(f"casework: `casework lock` will not work: {exc}", err=True)
+    stop_timer = lifecycle.start_idle_timer(app)
     scheme = "http" if no_tls else "https"
+    if store.sealed:
+        click.echo("casework is locked: unlock it in the browser with the store passphrase.")
     click.echo(f"casework is serving on {scheme}://{host}:{port}/")
     if not no_tls:
         cert_path = server.tls_paths(instance.path)[0]
         click.echo(f"Certificate SHA-256 fingerprint: {server.fingerprint(cert_path)}")
     sys.stdout.flush()
-    server.run(httpd, app.extensions["casework_store"].lock)
+
+    def on_stop() -> None:
+        stop_timer.set()
+        channel.stop()
+        store.lock()
+
+    server.run(httpd, on_stop)
 
 
 def _is_loopback(host: str) -> bool:
@@ -218,13 +308,14 @@ def _is_loopback(host: str) -> bool:
 
 @cli.command()
 @passphrase_stdin
+@key_file_option
 @click.pass_obj
-def check(instance: Instance, passphrase_stdin: bool) -> None:
+def check(instance: Instance, passphrase_stdin: bool, key_file: Path | None) -> None:
     """Verify the store: SQLite integrity and every page's authentication code.
 
     Example: casework check
     """
-    key = unlock_key(instance, passphrase_stdin)
+    key = open_key(instance, passphrase_stdin, key_file)
     try:
         problems = instance.store.check(key)
     except DatabaseError as exc:
@@ -265,8 +356,9 @@ def tls(instance: Instance, renew: bool) -> None:
     help="The role the new person will have.",
 )
 @passphrase_stdin
+@key_file_option
 @click.pass_obj
-def invite(instance: Instance, role: str, passphrase_stdin: bool) -> None:
+def invite(instance: Instance, role: str, passphrase_stdin: bool, key_file: Path | None) -> None:
     """Create a one-time invitation and print its link and a code to read aloud.
 
     The person opens the link, or types the code at /join, and chooses a pseudonym and
@@ -274,7 +366,7 @@ def invite(instance: Instance, role: str, passphrase_stdin: bool) -> None:
 
     Example: casework invite --role volunteer
     """
-    key = unlock_key(instance, passphrase_stdin)
+    key = open_key(instance, passphrase_stdin, key_file)
     hours = instance.settings["invites.valid_hours"]
     try:
         conn = connect(instance.store.path, key)
@@ -290,6 +382,9 @@ def invite(instance: Instance, role: str, passphrase_stdin: bool) -> None:
     click.echo(f"Invitation for a {role}, valid {hours} hours, single use.")
     click.echo(f"Link:  {base_url(instance)}/join/{link.token}")
     click.echo(f"Code:  {link.code}   (typed at {base_url(instance)}/join)")
+
+
+from casework import cli_keys  # noqa: E402,F401  (registers lock, rekey, backup, restore)
 
 
 def main() -> None:

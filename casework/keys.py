@@ -19,6 +19,7 @@ from argon2.low_level import Type, hash_secret_raw
 KEY_BYTES = 32
 SALT_BYTES = 16
 SALT_FORMAT = "casework-kdf-1"
+KEYED_BY_KEY_FILE = "key_file"
 MIN_PASSPHRASE = 12
 MAX_PASSPHRASE = 1024
 
@@ -77,16 +78,41 @@ def wipe(buffer: bytearray | None) -> None:
             buffer[index] = 0
 
 
-def write_salt_file(path: Path, params: KdfParams) -> bytes:
-    """Create the salt file for a new store; refuse to replace an existing one."""
+def write_salt_file(path: Path, params: KdfParams, *, key_file: bool = False) -> bytes:
+    """Create the salt file for a new store; refuse to replace an existing one.
+
+    ``key_file=True`` records that the store is keyed by a key file, not a passphrase,
+    so that no passphrase is ever asked for it.
+    """
     salt = secrets.token_bytes(SALT_BYTES)
     body = {"format": SALT_FORMAT, "kdf": "argon2id", "salt": salt.hex(), **asdict(params)}
+    if key_file:
+        body["keyed_by"] = KEYED_BY_KEY_FILE
     with open(path, "x", encoding="utf-8") as handle:
         json.dump(body, handle)
         handle.write("\n")
         handle.flush()
         os.fsync(handle.fileno())
+    fsync_dir(path.parent)
     return salt
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a create, rename or unlink in ``folder`` durable (a power cut cannot undo it)."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def keyed_by_key_file(path: Path) -> bool:
+    """Whether the salt file says the store opens with a key file rather than a passphrase."""
+    try:
+        body = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise KeyProblem(f"the salt file {path} is damaged or unreadable") from exc
+    return isinstance(body, dict) and body.get("keyed_by") == KEYED_BY_KEY_FILE
 
 
 def read_salt_file(path: Path) -> tuple[bytes, KdfParams]:

@@ -23,12 +23,13 @@ PUBLIC_ENDPOINTS = frozenset(
         "links.join",
         "links.follow",
         "links.finish",
+        "seal.unlock",
     }
 )
 # All a coordinator without a second factor may reach: they enrol before seeing any data.
 ENROLMENT_ENDPOINTS = frozenset({"auth.enrol", "auth.signout"})
 # Reachable while the store is sealed (no key in memory).
-SEALED_ENDPOINTS = frozenset({"static", "home.health"})
+SEALED_ENDPOINTS = frozenset({"static", "home.health", "seal.unlock"})
 ROLES = ("coordinator", "volunteer")
 
 CSP = "; ".join(

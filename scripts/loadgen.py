@@ -77,9 +77,7 @@ def _one_client(target, client, plan, seconds, results, index) -> None:
 def _process(target, clients, plan, seconds, offset, queue) -> None:
     results: list = []
     threads = [
-        threading.Thread(
-            target=_one_client, args=(target, c, plan, seconds, results, offset + i)
-        )
+        threading.Thread(target=_one_client, args=(target, c, plan, seconds, results, offset + i))
         for i, c in enumerate(clients)
     ]
     for thread in threads:
@@ -97,9 +95,7 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[rank]
 
 
-def run(
-    target: Target, clients: list[Client], plan, seconds: float, processes: int = 4
-) -> dict:
+def run(target: Target, clients: list[Client], plan, seconds: float, processes: int = 4) -> dict:
     """Drive every client for ``seconds``; return rps, p50/p95/p99 (ms) and errors."""
     context = multiprocessing.get_context("fork")
     queue = context.Queue()

@@ -13,7 +13,13 @@ import pytest
 from support import csrf_token
 from werkzeug.routing import BuildError
 
+from casework import lifecycle
 from casework.security import PUBLIC_ENDPOINTS, allowed_roles
+
+
+def get_store_of(app):
+    return app.extensions["casework_store"]
+
 
 NOW = 1_800_000_000
 METHODS = ("GET", "POST")
@@ -22,7 +28,7 @@ OTHERS_OBJECTS = {"public_id": lambda people: people["coordinator"].public_id}
 
 
 @pytest.fixture
-def world(app, accounts):
+def world(app, accounts, store_key):
     """A coordinator and two volunteers, on a clock the test moves for fresh TOTP steps."""
     now = [NOW]
     app.config["CASEWORK_CLOCK"] = lambda: now[0]
@@ -34,7 +40,7 @@ def world(app, accounts):
         "volunteer": accounts.people["matrix-vol"],
         "other": accounts.people["other-vol"],
     }
-    return app, accounts, people, now
+    return app, accounts, people, now, store_key
 
 
 def rules(app):
@@ -60,7 +66,7 @@ class Visitor:
     """One role's browser; signs in again whenever a request ended its session."""
 
     def __init__(self, world, role: str | None) -> None:
-        self.app, self.accounts, self.people, self.now = world
+        self.app, self.accounts, self.people, self.now, self.key = world
         self.role = role
         self.client = self.app.test_client()
         self.signin()
@@ -78,6 +84,8 @@ class Visitor:
         else:
             token = csrf_token(self.client.get("/profile/" if self.role else "/signin"))
             response = self.client.post(path, data={"csrf_token": token})
+        if get_store_of(self.app).sealed:  # "Lock now" was allowed: unlock for the next rule
+            lifecycle.unlock_with_key(self.app, bytearray(self.key))
         if self.role and self.client.get("/").status_code != 200:
             self.signin()
         return response
@@ -126,7 +134,7 @@ def test_undeclared_roles_and_random_tokens_get_404(world, role):
 
 
 def test_a_volunteer_gets_404_for_another_persons_objects(world):
-    app, _accounts, people, _now = world
+    app, _accounts, people, _now, _key = world
     others = [rule for rule in rules(app) if set(rule.arguments) & set(OTHERS_OBJECTS)]
     assert others, "no route addresses another person's object"
 

@@ -37,14 +37,32 @@ class WrongKey(StoreError):
     """The key does not open this file (wrong passphrase, or a damaged first page)."""
 
 
-def _key_pragma(key: bytes | bytearray) -> str:
+def _key_literal(key: bytes | bytearray) -> str:
     if len(key) != KEY_BYTES:
         raise StoreError(f"the store key must be {KEY_BYTES} bytes")
     hex_key = bytes(key).hex()
     # PRAGMA values cannot be bound: only ever format a validated 64-hex key.
     if not _HEX_KEY.fullmatch(hex_key):
         raise StoreError("the store key is malformed")
-    return f"PRAGMA key = \"x'{hex_key}'\""
+    return f"\"x'{hex_key}'\""
+
+
+def _key_pragma(key: bytes | bytearray) -> str:
+    return f"PRAGMA key = {_key_literal(key)}"
+
+
+def rekey(conn: Connection, new_key: bytes | bytearray) -> None:
+    """Re-encrypt every page under ``new_key`` in one transaction (in WAL: one commit)."""
+    conn.execute(f"PRAGMA rekey = {_key_literal(new_key)}")
+
+
+def export_encrypted(conn: Connection, target: Path, key: bytes | bytearray) -> None:
+    """Copy the whole store into a new file encrypted under ``key`` (never KEY '')."""
+    conn.execute(f"ATTACH DATABASE ? AS export KEY {_key_literal(key)}", (str(target),))
+    try:
+        conn.execute("SELECT sqlcipher_export('export')").fetchall()
+    finally:
+        conn.execute("DETACH DATABASE export")
 
 
 def connect(path: Path | str, key: bytes | bytearray | None) -> Connection:

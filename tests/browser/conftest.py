@@ -71,6 +71,10 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
+# The sealed server's coordinator has a second factor already (tests compute its codes).
+LAKE_TOTP_SECRET = bytes(range(20))
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -122,6 +126,52 @@ def live_server(instance):
             break
     server = RunningServer(process, port, setup_path)
     yield server
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    process.stdout.close()
+
+
+@pytest.fixture
+def sealed_server(instance):
+    """`casework serve` with no passphrase source and no terminal: it starts sealed.
+
+    The store and one coordinator ("lake", password PASSWORD) are made beforehand.
+    """
+    from support import CHEAP_KDF, PASSPHRASE, PASSWORD
+
+    from casework import passwords
+    from casework.store import Store, second_factor, users
+    from casework.store.db import connect
+
+    key = Store(instance).create(PASSPHRASE, CHEAP_KDF)
+    conn = connect(instance / "casework.db", key)
+    cheap = passwords.HashParams(time_cost=1, memory_kib=8, parallelism=1)
+    lake = users.create(conn, "lake", "coordinator", passwords.hash_password(PASSWORD, cheap), 0)
+    second_factor.enrol(conn, lake.id, LAKE_TOTP_SECRET, 0)
+    conn.close()
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "casework", "--instance", str(instance), "serve"),
+            *("--host", "127.0.0.1", "--port", str(port)),
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            raise AssertionError(f"server exited early ({process.wait()})")
+        if "serving on" in line:
+            break
+    yield RunningServer(process, port, None)
     process.send_signal(signal.SIGTERM)
     try:
         process.wait(timeout=15)

@@ -1,0 +1,134 @@
+"""The local control channel of a running server, and the instance's "in use" lock.
+
+`casework lock` reaches the server through a Unix socket in the instance folder, created
+with mode 0600 and answered only for the server's own user (checked with SO_PEERCRED):
+nothing on the network can lock or query it. The server also holds an exclusive lock on
+``casework.lock`` while it runs, so that `casework rekey` and `casework restore` refuse to
+touch a store that a server has open (and a server cannot start during them).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import socket
+import struct
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from casework.store import StoreError
+
+log = logging.getLogger("casework")
+
+SOCKET_FILE = "control.sock"
+LOCK_FILE = "casework.lock"
+# AF_UNIX paths are limited to 108 bytes including the final NUL.
+MAX_SOCKET_PATH = 107
+TIMEOUT_SECONDS = 5.0
+
+
+class InstanceBusy(StoreError):
+    """A server or another command is using this instance."""
+
+
+def claim(instance: Path) -> int:
+    """Take the instance's exclusive lock for this process (released when it exits)."""
+    fd = os.open(instance / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError as exc:
+        os.close(fd)
+        raise InstanceBusy(
+            f"a casework server or command is using {instance}: stop it first"
+        ) from exc
+    return fd
+
+
+@contextlib.contextmanager
+def exclusive(instance: Path) -> Iterator[None]:
+    """Hold the instance's lock for a block (rekey, restore)."""
+    fd = claim(instance)
+    try:
+        yield
+    finally:
+        os.close(fd)
+
+
+class LockChannel:
+    """Listens on the control socket in a thread; ``lock`` locks, ``status`` answers."""
+
+    def __init__(self, instance: Path, on_lock: Callable[[], bool], sealed: Callable[[], bool]):
+        self.path = instance / SOCKET_FILE
+        self.on_lock, self.sealed = on_lock, sealed
+        self._socket: socket.socket | None = None
+
+    def start(self) -> None:
+        """Bind the socket (mode 0600) and answer in a daemon thread."""
+        if len(os.fsencode(self.path)) > MAX_SOCKET_PATH:
+            raise StoreError(f"the instance path is too long for the control socket {self.path}")
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()  # left by a server that was killed (we hold the instance lock)
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        old_umask = os.umask(0o177)  # created 0600: no moment where others could connect
+        try:
+            listener.bind(str(self.path))
+        finally:
+            os.umask(old_umask)
+        os.chmod(self.path, 0o600)
+        listener.listen(4)
+        self._socket = listener
+        threading.Thread(target=self._serve, name="casework-control", daemon=True).start()
+
+    def stop(self) -> None:
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+            with contextlib.suppress(FileNotFoundError):
+                self.path.unlink()
+
+    def _serve(self) -> None:
+        listener = self._socket
+        while listener is not None and listener.fileno() != -1:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return  # closed by stop()
+            with conn:
+                try:
+                    self._answer(conn)
+                except Exception as exc:  # one bad client must not end the channel
+                    log.error("control channel: %s", type(exc).__name__)
+
+    def _answer(self, conn: socket.socket) -> None:
+        conn.settimeout(TIMEOUT_SECONDS)
+        creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+        _pid, uid, _gid = struct.unpack("3i", creds)
+        if uid not in (os.getuid(), 0):
+            conn.sendall(b"refused\n")
+            return
+        command = conn.recv(64).strip()
+        if command == b"lock":
+            self.on_lock()
+            conn.sendall(b"locked\n")
+        elif command == b"status":
+            conn.sendall(b"sealed\n" if self.sealed() else b"unlocked\n")
+        else:
+            conn.sendall(b"unknown\n")
+
+
+def send(instance: Path, command: str) -> str:
+    """Send one command to the server running on ``instance`` and return its answer."""
+    path = instance / SOCKET_FILE
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
+        client.settimeout(TIMEOUT_SECONDS * 3)
+        try:
+            client.connect(str(path))
+        except (FileNotFoundError, ConnectionRefusedError) as exc:
+            raise StoreError(f"no casework server is running on {instance}") from exc
+        except PermissionError as exc:
+            raise StoreError(f"not allowed to reach the server on {instance}") from exc
+        client.sendall(command.encode("ascii") + b"\n")
+        return client.recv(64).decode("ascii", "replace").strip()

@@ -1,0 +1,218 @@
+"""The store's life inside a running server: unlock, Lock now, and locking after idle time.
+
+Unlocking derives the key once, opens the pool, ends every session left in the store and
+runs ``after_unlock`` (the retention purge). Locking seals at once, lets requests in flight
+finish, ends every session, closes every connection and overwrites the key.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, current_app, g
+from flask_login import current_user
+
+from casework import keys
+from casework.store import Store, WrongKey, audit
+from casework.store.db import Connection, Error, checkpoint, connect, transaction
+from casework.unlock_throttle import UnlockThrottle
+
+log = logging.getLogger("casework")
+
+IDLE_CHECK_SECONDS = 60
+
+
+def after_unlock(conn: Connection, now: int, settings: dict[str, Any]) -> None:
+    """Integration point run right after every unlock and restore, before anything is served.
+
+    The retention purge belongs here (``retention.purge(conn, now, settings)``), so that a
+    store sealed for weeks, or an old backup, cannot show what retention already removed.
+    Nothing to do until the retention module is merged.
+    """
+
+
+@dataclass
+class Outcome:
+    """What an unlock attempt came to: ``problem`` is None on success."""
+
+    problem: str | None = None
+    wait_seconds: int = 0
+
+
+class Lifecycle:
+    """Per-app state: one unlock at a time, the throttle, the last signed-in request."""
+
+    def __init__(self) -> None:
+        self.unlocking = threading.Lock()
+        self.throttle = UnlockThrottle()
+        # None until the first check after an unlock, which starts the countdown.
+        self.last_active: int | None = None
+        self.locks = 0
+
+
+def state(app: Flask) -> Lifecycle:
+    return app.extensions["casework_lifecycle"]
+
+
+def _store(app: Flask) -> Store:
+    return app.extensions["casework_store"]
+
+
+def _now(app: Flask) -> int:
+    return int(app.config["CASEWORK_CLOCK"]())
+
+
+def _end_sessions(conn: Connection) -> int:
+    return conn.execute("DELETE FROM sessions").rowcount
+
+
+def unlock_with_key(app: Flask, key: bytearray) -> None:
+    """Open the store with a proven key: no session survives, then the purge runs."""
+    now = _now(app)
+
+    def on_open(conn: Connection) -> None:
+        with transaction(conn):
+            ended = _end_sessions(conn)
+            audit.record(conn, now, None, "store.unlocked")
+        after_unlock(conn, now, app.config["CASEWORK"])
+        if ended:
+            log.info("unlocked: %d session(s) left from before were ended", ended)
+
+    _store(app).unlock(key, after_open=on_open)
+    state(app).last_active = None
+
+
+def after_restore(store: Store, key: bytearray, settings: dict[str, Any], now: int) -> None:
+    """A restored store: sessions in the backup end, and the purge runs at once."""
+    conn = connect(store.path, key)
+    try:
+        with transaction(conn):
+            _end_sessions(conn)
+            audit.record(conn, now, None, "store.restored")
+        after_unlock(conn, now, settings)
+        checkpoint(conn)
+    finally:
+        conn.close()
+
+
+def unlock_with_passphrase(app: Flask, passphrase: str, address: str) -> Outcome:
+    """Try the store passphrase from ``address``: throttled, one unlock at a time."""
+    lifecycle, store, now = state(app), _store(app), _now(app)
+    if store.keyed_by_key_file:
+        return Outcome("key_file")
+    wait = lifecycle.throttle.wait_seconds(address, now)
+    if wait:
+        log.warning("unlock refused by the throttle (%d refused)", lifecycle.throttle.refused)
+        return Outcome("throttled", wait)
+    # Derivation takes a moment: a second unlock in the meantime is told to retry, not queued.
+    if not lifecycle.unlocking.acquire(blocking=False):
+        return Outcome("busy")
+    try:
+        if not store.sealed:
+            return Outcome()
+        try:
+            unlock_with_key(app, store.key_for(passphrase))
+        except (WrongKey, keys.KeyProblem):
+            lifecycle.throttle.record(address, now, succeeded=False)
+            log.warning("unlock failed (%d failure(s) so far)", lifecycle.throttle.failures)
+            return Outcome("wrong")
+        lifecycle.throttle.record(address, now, succeeded=True)
+        log.info("unlocked")
+        return Outcome()
+    finally:
+        lifecycle.unlocking.release()
+
+
+def lock_store(app: Flask, reason: str, actor_id: int | None = None) -> bool:
+    """Lock now: end every session, close every connection, overwrite the key.
+
+    ``reason`` is a code for the audit trail (manual, idle, command). Returns False when
+    the store was already sealed.
+    """
+    now = _now(app)
+
+    def before_close(conn: Connection) -> None:
+        with transaction(conn):
+            ended = _end_sessions(conn)
+            audit.record(conn, now, actor_id, "store.locked", reason)
+        checkpoint(conn)  # nothing of the ended sessions stays in the -wal file
+        log.info("locking (%s): %d session(s) ended", reason, ended)
+
+    try:
+        locked = _store(app).lock(before_close=before_close)
+    finally:
+        # Anonymous sessions (CSRF tokens) live in memory: they end with the lock too.
+        app.session_interface.forget_all_anonymous()
+    if locked:
+        state(app).locks += 1
+        log.info("locked (%s)", reason)
+    return locked
+
+
+def tick(app: Flask) -> bool:
+    """Lock when no signed-in request came for ``lock.idle_hours``; True when it locked.
+
+    Called before each request and by the idle timer; tests call it with a moved clock.
+    """
+    hours, lifecycle, now = app.config["CASEWORK"]["lock.idle_hours"], state(app), _now(app)
+    if not hours or _store(app).sealed:
+        return False
+    if lifecycle.last_active is None:
+        lifecycle.last_active = now
+    if now - lifecycle.last_active < hours * 3600:
+        return False
+    return lock_store(app, "idle")
+
+
+def start_idle_timer(app: Flask, interval: float = IDLE_CHECK_SECONDS) -> threading.Event:
+    """Check for idle time in the background; set the returned event to stop."""
+    stop = threading.Event()
+
+    def run() -> None:
+        while not stop.wait(interval):
+            try:
+                tick(app)
+            except Exception as exc:  # the timer must outlive one bad check
+                log.error("idle check failed: %s", type(exc).__name__)
+
+    threading.Thread(target=run, name="casework-idle", daemon=True).start()
+    return stop
+
+
+def _before_request() -> None:
+    tick(current_app)
+
+
+def _after_request(response):
+    if g.get("_login_user") is not None and current_user.is_authenticated:
+        state(current_app).last_active = _now(current_app)
+    return response
+
+
+def _database_error(exc: Error):
+    # A request that was using its connection when Lock now closed it.
+    from casework.errors import _unexpected, sealed_page
+
+    if _store(current_app).sealed:
+        return sealed_page()
+    return _unexpected(exc)
+
+
+def _track_requests(app: Flask, wsgi_app):
+    # Lock now waits for requests in flight (session saving included) before closing.
+    def wrapped(environ, start_response):
+        with _store(app).in_use():
+            return wsgi_app(environ, start_response)
+
+    return wrapped
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["casework_lifecycle"] = Lifecycle()
+    app.before_request_funcs.setdefault(None, []).insert(0, _before_request)
+    app.after_request(_after_request)
+    app.register_error_handler(Error, _database_error)
+    app.wsgi_app = _track_requests(app, app.wsgi_app)

@@ -1,0 +1,20 @@
+"""Unlock and Lock now forms."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField
+from wtforms.validators import DataRequired, Length
+
+from casework.keys import MAX_PASSPHRASE
+
+
+class UnlockForm(FlaskForm):
+    passphrase = PasswordField(
+        _l("Store passphrase"), validators=[DataRequired(), Length(max=MAX_PASSPHRASE)]
+    )
+
+
+class LockForm(FlaskForm):
+    """An empty form: the button and its CSRF token."""
