@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from casework import clock, config, i18n, security, sessions
+from casework import clock, config, i18n, security, sessions, vocabulary
 from casework.store import Store
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -45,12 +45,15 @@ def create_app(
     security.init_app(app)
     sessions.init_app(app)
     i18n.init_app(app)
+    vocabulary.init_app(app)
 
-    from casework import auth, errors, home
+    from casework import auth, cases, errors, home, tasks
 
     errors.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
+    app.register_blueprint(cases.bp)
+    app.register_blueprint(tasks.bp)
 
     if key is not None:
         store.unlock(key)
