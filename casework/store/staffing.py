@@ -149,9 +149,10 @@ def suggestions(conn: Connection, task: Row, now: int, zone: str) -> list[Sugges
     return ranked[:SUGGESTIONS]
 
 
-def volunteer_id(conn: Connection, public_id: str) -> int | None:
-    """The id of an active volunteer by public id (for assignment forms)."""
+def volunteer_id(conn: Connection, public_id_or_handle: str) -> int | None:
+    """The id of an active person by public id (suggestion buttons) or handle (typed)."""
     row = conn.execute(
-        "SELECT id FROM users WHERE public_id = ? AND active = 1", (public_id or "",)
+        "SELECT id FROM users WHERE (public_id = ?1 OR handle = ?1) AND active = 1",
+        (public_id_or_handle or "",),
     ).fetchone()
     return None if row is None else row[0]

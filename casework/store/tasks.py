@@ -101,12 +101,16 @@ def is_assigned(conn: Connection, task_id: int, user_id: int) -> bool:
     return row is not None
 
 
-def load_or_404(conn: Connection, token: str, user, now: int) -> TaskView:
+def load_or_404(
+    conn: Connection, token: str, user, now: int, *, signing_up: bool = False
+) -> TaskView:
     """The access rule for tasks, in one place.
 
     Coordinators see every task in full. A volunteer sees a task in full only when
     assigned to it, a summary while it is open to sign up (upcoming, case open), and
     otherwise nothing: 404, the same answer as for a token that does not exist.
+    ``signing_up``: a sign-up that lost the race for the last place still reaches the
+    task (as a summary), so that the person is told it is full rather than "not found".
     """
     if user is None or not user.is_authenticated or len(token) > 64:
         raise NotFound()
@@ -117,7 +121,8 @@ def load_or_404(conn: Connection, token: str, user, now: int) -> TaskView:
         return TaskView(row, full=True, mine=is_assigned(conn, row["id"], user.id))
     if is_assigned(conn, row["id"], user.id):
         return TaskView(row, full=True, mine=True)
-    if row["state"] == "open" and row["case_state"] == "open" and row["starts_at"] > now:
+    open_states = ("open", "staffed") if signing_up else ("open",)
+    if row["state"] in open_states and row["case_state"] == "open" and row["starts_at"] > now:
         return TaskView(row, full=False, mine=False)
     raise NotFound()
 

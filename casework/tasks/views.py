@@ -76,9 +76,9 @@ def show(token: str):
     )
 
 
-def _staffing_change(token: str, change, user_id_of) -> object:
+def _staffing_change(token: str, change, user_id_of, signing_up: bool = False) -> object:
     conn, now = get_db(), clock.now()
-    task = tasks.load_or_404(conn, token, current_user, now)
+    task = tasks.load_or_404(conn, token, current_user, now, signing_up=signing_up)
     user_id = user_id_of(conn)
     if user_id is None:
         flash(_("No active person has that pseudonym."), "error")
@@ -99,7 +99,9 @@ def _staffing_change(token: str, change, user_id_of) -> object:
 @bp.route("/tasks/<token>/signup", methods=["POST"])
 @roles("volunteer", "coordinator")
 def signup(token: str):
-    return _staffing_change(token, staffing.take_place, lambda _conn: current_user.id)
+    return _staffing_change(
+        token, staffing.take_place, lambda _conn: current_user.id, signing_up=True
+    )
 
 
 @bp.route("/tasks/<token>/withdraw", methods=["POST"])
