@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import json
 import logging
 import socket
 import sys
@@ -14,7 +15,7 @@ from typing import Any
 
 import click
 
-from casework import config, keys, server
+from casework import config, keys, passwords, server
 from casework.store import Store, StoreError, WrongKey, invites
 from casework.store.db import DatabaseError, connect
 
@@ -243,6 +244,63 @@ def tls(instance: Instance, renew: bool) -> None:
     elif not cert_path.exists():
         raise Failure("no certificate yet: `casework serve` makes one on first start")
     click.echo(f"SHA-256 fingerprint: {server.fingerprint(cert_path)}")
+
+
+@cli.command()
+@click.option(
+    "--scale",
+    type=click.Choice(["small", "medium", "large"]),
+    default="small",
+    show_default=True,
+    help="small: 50 cases; medium: 10,000; large: 100,000.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the accounts as JSON.")
+@passphrase_stdin
+@click.pass_obj
+def demo(instance: Instance, scale: str, as_json: bool, passphrase_stdin: bool) -> None:
+    """Create a NEW store filled with synthetic people, cases and tasks, to try casework.
+
+    Refuses an existing store. Prints the demo accounts (pseudonym, password, and a TOTP
+    secret for coordinators).
+
+    Example: casework --instance /tmp/try demo --scale small
+    """
+    from casework import demo as demo_data
+
+    store = instance.store
+    if store.path.exists() or store.salt_path.exists():
+        raise Failure(f"a store already exists in {instance.path}: refusing to touch it")
+    s = instance.settings
+    params = passwords.HashParams(
+        s["passwords.time_cost"], s["passwords.memory_kib"], s["passwords.parallelism"]
+    )
+    key = store.create(read_passphrase(passphrase_stdin, new=True), instance.kdf_params)
+    started = time.monotonic()
+    conn = connect(store.path, key)
+    try:
+        accounts, counts = demo_data.fill(conn, scale, int(time.time()), params)
+    finally:
+        conn.close()
+        keys.wipe(key)
+    counts["seconds"] = round(time.monotonic() - started, 1)
+    if as_json:
+        click.echo(json.dumps({"counts": counts, "accounts": demo_data.as_dicts(accounts)}))
+        return
+    _print_demo(accounts, counts)
+
+
+def _print_demo(accounts, counts: dict) -> None:
+    click.echo(
+        "Demo store: {people} people, {cases} cases, {tasks} tasks, {assignments} sign-ups"
+        " ({seconds} s).".format(**counts)
+    )
+    shown = [a for a in accounts if a.role == "coordinator"][:5]
+    shown += [a for a in accounts if a.role == "volunteer"][:5]
+    for account in shown:
+        extra = f"  TOTP secret {account.totp_secret}" if account.totp_secret else ""
+        click.echo(f"  {account.role:<11} {account.handle}  password {account.password}{extra}")
+    if len(accounts) > len(shown):
+        click.echo(f"  ... and {len(accounts) - len(shown)} more (same password per role; --json)")
 
 
 def main() -> None:

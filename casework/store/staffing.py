@@ -117,9 +117,10 @@ def suggestions(conn: Connection, task: Row, now: int, zone: str) -> list[Sugges
         row[0]
         for row in conn.execute(
             "SELECT DISTINCT a.user_id FROM tasks t JOIN assignments a ON a.task_id = t.id"
-            " WHERE t.starts_at < ? AND t.ends_at > ? AND t.id != ?"
+            " WHERE t.starts_at < ? AND t.starts_at > ? AND t.ends_at > ? AND t.id != ?"
             " AND t.state IN ('open', 'staffed')",
-            (task["ends_at"], task["starts_at"], task["id"]),
+            # No task lasts longer than a day: the lower bound keeps this an index range.
+            (task["ends_at"], task["starts_at"] - 86400, task["starts_at"], task["id"]),
         )
     }
     recent = dict(
