@@ -7,6 +7,8 @@ from casework.store.db import Connection, Row
 URGENT_WINDOW = 48 * 3600
 BOARD_LIMIT = 100
 OPEN_TASK_SCAN = 300
+# A week is a page for people, not a dump: far more than any group's week.
+WEEK_LIMIT = 500
 DAY = 86400
 
 _SUMMARY = (
@@ -123,8 +125,8 @@ def week(conn: Connection, start: int, end: int, user_id: int | None) -> list[Ro
         return conn.execute(
             f"SELECT {_SUMMARY}, c.code AS case_code FROM tasks t"  # noqa: S608
             " JOIN cases c ON c.id = t.case_id"
-            " WHERE t.starts_at >= ? AND t.starts_at < ? ORDER BY t.starts_at",
-            (start, end),
+            " WHERE t.starts_at >= ? AND t.starts_at < ? ORDER BY t.starts_at LIMIT ?",
+            (start, end, WEEK_LIMIT),
         ).fetchall()
     return conn.execute(
         f"SELECT {_SUMMARY}, NULL AS case_code FROM assignments m"  # noqa: S608

@@ -188,6 +188,7 @@ def week():
     return render_template(
         "tasks/week.html",
         rows=rows,
+        limit=boards.WEEK_LIMIT,
         previous=(monday - timedelta(days=7)).isoformat(),
         following=(monday + timedelta(days=7)).isoformat(),
     )

@@ -129,3 +129,49 @@ def live_server(instance):
         process.kill()
         process.wait()
     process.stdout.close()
+
+
+@pytest.fixture
+def live_server_with_volunteer(instance):
+    """Like live_server, but the store exists before the server starts, with two setup
+    links made with the key: one for a coordinator, one for a volunteer (a test-only way
+    to get a volunteer until invites exist)."""
+    from support import CHEAP_KDF, PASSPHRASE
+
+    from casework.store import Store, db, invites
+
+    key = Store(instance).create(PASSPHRASE, CHEAP_KDF)
+    conn = db.connect(instance / "casework.db", key)
+    try:
+        now = int(time.time())
+        links = {role: invites.create(conn, "setup", role, now, 24) for role in ROLES_TO_LINK}
+    finally:
+        conn.close()
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "casework", "--instance", str(instance), "serve",
+         "--host", "127.0.0.1", "--port", str(port), "--passphrase-stdin"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    process.stdin.write(f"{PASSPHRASE}\n")
+    process.stdin.close()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            raise AssertionError(f"server exited early ({process.wait()})")
+        if "serving on" in line:
+            break
+    server = RunningServer(process, port, f"/setup/{links['coordinator']}")
+    server.volunteer_setup_path = f"/setup/{links['volunteer']}"
+    yield server
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    process.stdout.close()
+
+
+ROLES_TO_LINK = ("coordinator", "volunteer")
