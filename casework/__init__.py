@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from casework import clock, config, i18n, lifecycle, security, sessions, throttle
+from casework import clock, config, i18n, lifecycle, security, sessions, throttle, vocabulary
 from casework.store import Store
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -47,8 +47,9 @@ def create_app(
     i18n.init_app(app)
     throttle.init_app(app)
     lifecycle.init_app(app)
+    vocabulary.init_app(app)
 
-    from casework import auth, errors, home, people, profile, seal
+    from casework import auth, cases, errors, home, people, profile, seal, tasks
 
     errors.init_app(app)
     app.register_blueprint(auth.bp)
@@ -57,6 +58,8 @@ def create_app(
     app.register_blueprint(profile.bp)
     app.register_blueprint(people.bp)
     app.register_blueprint(seal.bp)
+    app.register_blueprint(cases.bp)
+    app.register_blueprint(tasks.bp)
 
     if key is not None:
         lifecycle.unlock_with_key(app, key)

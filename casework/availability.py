@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from casework.localtime import to_local
+
 DAYS = (
     _l("Monday"),
     _l("Tuesday"),
@@ -50,3 +52,14 @@ def parse(stored: str) -> set[int]:
 def is_available(stored: str, day: int, hour: int) -> bool:
     """Whether the pattern covers a weekday (0 = Monday) at an hour."""
     return slot(day, part_of_hour(hour)) in parse(stored)
+
+
+def covers(stored: str, starts_at: int, _ends_at: int, zone: str) -> bool | None:
+    """Whether someone said they are free when a task starts; None when they said nothing.
+
+    Only ranks suggestions: it is never a reason to refuse anyone.
+    """
+    if not parse(stored):
+        return None
+    start = to_local(starts_at, zone)
+    return is_available(stored, start.weekday(), start.hour)

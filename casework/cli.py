@@ -384,7 +384,7 @@ def invite(instance: Instance, role: str, passphrase_stdin: bool, key_file: Path
     click.echo(f"Code:  {link.code}   (typed at {base_url(instance)}/join)")
 
 
-from casework import cli_keys  # noqa: E402,F401  (registers lock, rekey, backup, restore)
+from casework import cli_demo, cli_keys  # noqa: E402,F401  (they register more commands)
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ Every value is checked at start; a bad one is a one-line error that names the ke
 from __future__ import annotations
 
 import ipaddress
+import re
 import tomllib
 import zoneinfo
 from collections.abc import Callable
@@ -68,6 +69,38 @@ def _is_daily_time(value: Any) -> bool:
     return hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60
 
 
+def _keys(pattern: str) -> Callable[[Any], bool]:
+    shape = re.compile(pattern)
+
+    def check(value: Any) -> bool:
+        if (
+            not isinstance(value, list | tuple)
+            or not 1 <= len(value) <= 64
+            or len(set(value)) != len(value)
+        ):
+            return False
+        return all(isinstance(item, str) and shape.fullmatch(item) for item in value)
+
+    return check
+
+
+# Keys are stored; the interface translates the labels of the known ones.
+TASK_KINDS = (
+    "hearing",
+    "border_agency",
+    "detention_visit",
+    "medical",
+    "school",
+    "legal_aid",
+    "social_services",
+    "other",
+)
+# ISO 639 codes; the interface names each language in the reader's own language.
+SPOKEN_LANGUAGES = (
+    "fr", "en", "es", "ar", "ht", "pt", "zh", "fa", "ru", "uk", "ti", "am",
+    "so", "sw", "wo", "ln", "tr", "hi", "pa", "ur", "ta", "bn", "tl", "vi",
+)  # fmt: skip
+
 SETTINGS: dict[str, Setting] = {
     "host": Setting("0.0.0.0", _is_host, "an IP address or localhost"),  # noqa: S104
     "port": Setting(8443, _int_range(1, 65535), "a port number from 1 to 65535"),
@@ -98,6 +131,12 @@ SETTINGS: dict[str, Setting] = {
     "passwords.time_cost": Setting(3, _int_range(1, 64), "passes from 1 to 64"),
     "passwords.memory_kib": Setting(65536, _int_range(8, 4194304), "KiB from 8 to 4194304"),
     "passwords.parallelism": Setting(4, _int_range(1, 64), "lanes from 1 to 64"),
+    "tasks.kinds": Setting(
+        TASK_KINDS, _keys(r"[a-z][a-z_]{0,31}"), "a list of keys like hearing, medical"
+    ),
+    "languages.spoken": Setting(
+        SPOKEN_LANGUAGES, _keys(r"[a-z]{2,3}"), "a list of language codes like fr, en, es"
+    ),
     "key_file": Setting("", lambda v: isinstance(v, str), "a path to a 32-byte key file"),
 }
 

@@ -1,18 +1,46 @@
-"""The home page and the health check."""
+"""The home page (the role's own: needs-people board or volunteer home) and health check."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
+from flask_login import current_user
 
+from casework import clock
+from casework.cases.forms import LookupForm
 from casework.security import roles
+from casework.store import boards, get_db
+from casework.tasks.forms import ButtonForm
 
 bp = Blueprint("home", __name__)
+OPEN_TASKS_SHOWN = 20
 
 
 @bp.route("/")
 @roles("coordinator", "volunteer")
 def index():
-    return render_template("home/index.html")
+    conn, now = get_db(), clock.now()
+    if current_user.is_coordinator:
+        flag_days = current_app.config["CASEWORK"]["retention.dormant_flag_days"]
+        return render_template(
+            "home/board.html",
+            needs_people=boards.needs_people(conn, now),
+            follow_ups=boards.follow_ups(conn),
+            dormant=boards.dormant_cases(conn, now, flag_days),
+            lookup=LookupForm(),
+            button=ButtonForm(),
+            now=now,
+            soon=now + boards.URGENT_WINDOW,
+        )
+    return render_template(
+        "home/volunteer.html",
+        mine=boards.my_next_tasks(conn, current_user.id, now),
+        to_debrief=boards.awaiting_debrief(conn, current_user.id, now),
+        could_take=boards.open_for(
+            conn, current_user.id, now, current_user.languages, OPEN_TASKS_SHOWN
+        ),
+        urgent=boards.urgent_open_count(conn, now),
+        now=now,
+    )
 
 
 @bp.route("/healthz")

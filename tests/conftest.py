@@ -44,3 +44,14 @@ def conn(app):
 @pytest.fixture
 def accounts(app, client) -> Accounts:
     return Accounts(app, client)
+
+
+@pytest.fixture
+def team(app, accounts):
+    """A coordinator `coord` (signed in, English) on a fixed clock; add volunteers with
+    team.person(handle, languages=...)."""
+    from support import Team
+
+    people = Team(app, accounts)
+    people.coord = people.person("coord", "coordinator")
+    return people

@@ -138,3 +138,85 @@ def english(client):
     """Make a test client ask for English pages (the instance default is French)."""
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
+
+
+# 2026-03-02 10:00 in Montreal (a Monday), a week before clocks go forward (2026-03-08).
+TEAM_NOW = 1772463600
+
+
+def set_languages(app, handle: str, codes: str) -> None:
+    """Set a person's spoken languages directly (the profile page is another branch's)."""
+    conn = app.extensions["casework_store"].conn()
+    conn.execute("UPDATE users SET languages = ? WHERE handle = ?", (codes, handle))
+
+
+class Team:
+    """People with their own signed-in English clients, on a clock the test moves."""
+
+    def __init__(self, app, accounts: Accounts, now: int = TEAM_NOW) -> None:
+        self.app, self.accounts, self.now = app, accounts, now
+        app.config["CASEWORK_CLOCK"] = lambda: self.now
+        # Tests move the clock by hours: keep sessions alive across the jumps.
+        app.config["CASEWORK"]["sessions.idle_minutes"] = 720
+        app.config["CASEWORK"]["sessions.absolute_hours"] = 72
+        app.config["CASEWORK"]["lock.idle_hours"] = 0  # and the store open across them
+        self.clients: dict[str, object] = {}
+
+    def person(self, handle: str, role: str = "volunteer", languages: str = ""):
+        client = self.app.test_client()
+        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+        self.accounts.create(handle, role, client=client)
+        if languages:
+            set_languages(self.app, handle, languages)
+        self.clients[handle] = client
+        return client
+
+    def advance(self, seconds: int) -> None:
+        """Move the clock; everyone whose session ran out signs in again."""
+        self.now += seconds
+        for handle, client in self.clients.items():
+            if client.get("/").status_code == 302:
+                self.accounts.signin(handle, client=client)
+
+    @property
+    def conn(self):
+        return self.app.extensions["casework_store"].conn()
+
+    def post(self, client, url: str, data: dict | None = None, page: str = "/"):
+        """POST with a CSRF token read from ``page``."""
+        token = csrf_token(client.get(page))
+        return client.post(url, data={**(data or {}), "csrf_token": token})
+
+    def user_id(self, handle: str) -> int:
+        return self.conn.execute("SELECT id FROM users WHERE handle = ?", (handle,)).fetchone()[0]
+
+    def case_fields(self, **fields) -> dict:
+        return {"context_note": "", "coordinator": str(self.user_id("coord")), **fields}
+
+    def open_case(self, client, **fields) -> str:
+        response = self.post(client, "/cases/new", self.case_fields(**fields), "/cases/new")
+        assert response.status_code == 302, response.text
+        return response.headers["Location"].rsplit("/", 1)[1]
+
+    def task_fields(self, **fields) -> dict:
+        return {
+            "kind": "hearing",
+            "day": "2026-03-03",
+            "start": "09:00",
+            "duration": "120",
+            "place": "Palais de justice",
+            "meeting_point": "Main entrance",
+            "people_needed": "2",
+            "languages": ["es"],
+            "instructions": "Bring the hearing notice.",
+            **fields,
+        }
+
+    def add_task(self, client, code: str, **fields) -> str:
+        page = f"/cases/{code}/tasks/new"
+        response = self.post(client, page, self.task_fields(**fields), page)
+        assert response.status_code == 302, response.text
+        return response.headers["Location"].rsplit("/", 1)[1]
+
+    def count(self, table: str) -> int:
+        return self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608

@@ -11,6 +11,7 @@ from casework.store import db, migrations
 EXPECTED_TABLES = {
     "0001_accounts": {"users", "invites", "sessions", "audit_events"},
     "0002_accounts_security": {"recovery_codes", "failed_signins"},
+    "0003_cases_tasks": {"cases", "tasks", "assignments"},
 }
 
 

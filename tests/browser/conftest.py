@@ -16,6 +16,9 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
+
+from casework import totp
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
@@ -75,6 +78,16 @@ def artifacts() -> Path:
 LAKE_TOTP_SECRET = bytes(range(20))
 
 
+def enrol(page) -> bytes:
+    """Read the key shown as text and confirm with the code an app would show."""
+    expect(page.get_by_role("heading", level=1)).to_have_text("Set up your second factor")
+    secret = totp.base32_to_secret(page.locator("code.secret").inner_text())
+    page.get_by_label("Code from your app").fill(totp.code_at(secret, time.time() - 30))
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your recovery codes")
+    return secret
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -87,45 +100,33 @@ class RunningServer:
         self.base = f"https://127.0.0.1:{port}"
 
 
-@pytest.fixture
-def live_server(instance):
-    """`casework serve --init` as a separate process, TLS on, as ./scripts/run starts it."""
-    from support import PASSPHRASE
-
-    port = free_port()
+def start_server(instance, port: int, *extra: str, stdin_text: str | None = None):
+    """Start `casework serve` on 127.0.0.1; wait until it serves; return it and its output."""
     process = subprocess.Popen(
         [
-            sys.executable,
-            "-m",
-            "casework",
-            "--instance",
-            str(instance),
-            "serve",
-            "--init",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--passphrase-stdin",
+            *(sys.executable, "-m", "casework", "--instance", str(instance), "serve"),
+            *("--host", "127.0.0.1", "--port", str(port), *extra),
         ],
-        stdin=subprocess.PIPE,
+        stdin=subprocess.PIPE if stdin_text is not None else subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
-    process.stdin.write(f"{PASSPHRASE}\n{PASSPHRASE}\n")
-    process.stdin.close()
-    setup_path, deadline = None, time.monotonic() + 60
+    if stdin_text is not None:
+        process.stdin.write(stdin_text)
+        process.stdin.close()
+    output, deadline = "", time.monotonic() + 60
     while time.monotonic() < deadline:
         line = process.stdout.readline()
         if not line:
-            raise AssertionError(f"server exited early ({process.wait()})")
-        found = re.search(r"(/setup/[\w-]+)", line)
-        setup_path = found.group(1) if found else setup_path
+            raise AssertionError(f"server exited early ({process.wait()}): {output}")
+        output += line
         if "serving on" in line:
             break
-    server = RunningServer(process, port, setup_path)
-    yield server
+    return process, output
+
+
+def stop_server(process) -> None:
     process.send_signal(signal.SIGTERM)
     try:
         process.wait(timeout=15)
@@ -133,6 +134,20 @@ def live_server(instance):
         process.kill()
         process.wait()
     process.stdout.close()
+
+
+@pytest.fixture
+def live_server(instance):
+    """`casework serve --init` as a separate process, TLS on, as ./scripts/run starts it."""
+    from support import PASSPHRASE
+
+    port = free_port()
+    process, output = start_server(
+        instance, port, "--init", "--passphrase-stdin", stdin_text=f"{PASSPHRASE}\n{PASSPHRASE}\n"
+    )
+    found = re.search(r"(/setup/[\w-]+)", output)
+    yield RunningServer(process, port, found.group(1) if found else None)
+    stop_server(process)
 
 
 @pytest.fixture
@@ -154,28 +169,32 @@ def sealed_server(instance):
     second_factor.enrol(conn, lake.id, LAKE_TOTP_SECRET, 0)
     conn.close()
     port = free_port()
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "casework", "--instance", str(instance), "serve"),
-            *("--host", "127.0.0.1", "--port", str(port)),
-        ],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            raise AssertionError(f"server exited early ({process.wait()})")
-        if "serving on" in line:
-            break
+    process, _ = start_server(instance, port)
     yield RunningServer(process, port, None)
-    process.send_signal(signal.SIGTERM)
+    stop_server(process)
+
+
+@pytest.fixture
+def live_server_with_volunteer(instance):
+    """Like live_server, but the store exists before the server starts, with two setup
+    links made with the key: one for a coordinator, one for a volunteer."""
+    from support import CHEAP_KDF, PASSPHRASE
+
+    from casework.store import Store, db, invites
+
+    key = Store(instance).create(PASSPHRASE, CHEAP_KDF)
+    conn = db.connect(instance / "casework.db", key)
     try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    process.stdout.close()
+        now = int(time.time())
+        links = {role: invites.create(conn, "setup", role, now, 24) for role in ROLES_TO_LINK}
+    finally:
+        conn.close()
+    port = free_port()
+    process, _ = start_server(instance, port, "--passphrase-stdin", stdin_text=f"{PASSPHRASE}\n")
+    server = RunningServer(process, port, f"/setup/{links['coordinator']}")
+    server.volunteer_setup_path = f"/setup/{links['volunteer']}"
+    yield server
+    stop_server(process)
+
+
+ROLES_TO_LINK = ("coordinator", "volunteer")

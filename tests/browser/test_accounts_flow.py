@@ -4,20 +4,11 @@ from __future__ import annotations
 
 import time
 
+from conftest import enrol
 from playwright.sync_api import expect
 from support import PASSWORD
 
 from casework import totp
-
-
-def enrol(page) -> bytes:
-    """Read the key shown as text and confirm with the code an app would show."""
-    expect(page.get_by_role("heading", level=1)).to_have_text("Set up your second factor")
-    secret = totp.base32_to_secret(page.locator("code.secret").inner_text())
-    page.get_by_label("Code from your app").fill(totp.code_at(secret, time.time() - 30))
-    page.get_by_role("button", name="Confirm").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Your recovery codes")
-    return secret
 
 
 def test_coordinator_enrols_signs_in_with_a_code_and_invites_a_volunteer(

@@ -1,0 +1,100 @@
+"""Case views: thin shells over casework.store.cases (coordinators only)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from casework import clock
+from casework.cases.forms import CaseForm, LookupForm
+from casework.security import roles
+from casework.store import cases, get_db
+from casework.tasks.forms import ButtonForm
+
+bp = Blueprint("cases", __name__)
+
+LOOKUP_PROBLEMS = {
+    "typo": lambda: _("Check the code: one of its characters is wrong."),
+    "unknown": lambda: _("No open case with that code."),
+}
+
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+@roles("coordinator")
+def new():
+    conn = get_db()
+    form = CaseForm()
+    form.fill_choices(cases.coordinators(conn))
+    if request.method == "GET":
+        form.coordinator.data = str(current_user.id)
+    if form.validate_on_submit():
+        code = cases.open_case(conn, form.details(), clock.now(), current_user.id)
+        flash(_("Case %(code)s is open.", code=code), "info")
+        return redirect(url_for("cases.show", code=code))
+    return render_template("cases/form.html", form=form, case=None)
+
+
+@bp.route("/cases/find")
+@roles("coordinator")
+def find():
+    form = LookupForm(request.args)
+    if request.args and form.validate():
+        try:
+            case = cases.find(get_db(), form.code.data)
+        except cases.LookupProblem as problem:
+            form.code.errors.append(LOOKUP_PROBLEMS[problem.reason]())
+        else:
+            return redirect(url_for("cases.show", code=case["code"]))
+    return render_template("cases/find.html", form=form)
+
+
+@bp.route("/cases/<code>")
+@roles("coordinator")
+def show(code: str):
+    conn = get_db()
+    case = cases.load_or_404(conn, code, current_user)
+    if case["code"] != code:  # a lower-case or dash-less link: show the canonical address
+        return redirect(url_for("cases.show", code=case["code"]))
+    return render_template(
+        "cases/show.html", case=case, tasks=cases.tasks_of(conn, case["id"]), button=ButtonForm()
+    )
+
+
+@bp.route("/cases/<code>/edit", methods=["GET", "POST"])
+@roles("coordinator")
+def edit(code: str):
+    conn = get_db()
+    case = cases.load_or_404(conn, code, current_user)
+    form = CaseForm()
+    form.fill_choices(cases.coordinators(conn))
+    if request.method == "GET":
+        form.languages.data = case["languages"].split(",") if case["languages"] else []
+        form.support_kinds.data = [k for k in case["support_kinds"].split(",") if k]
+        form.context_note.data = case["context_note"]
+        form.coordinator.data = str(case["coordinator_id"] or current_user.id)
+    if form.validate_on_submit():
+        cases.update(conn, case["id"], form.details(), clock.now())
+        flash(_("Saved."), "info")
+        return redirect(url_for("cases.show", code=case["code"]))
+    return render_template("cases/form.html", form=form, case=case)
+
+
+@bp.route("/cases/<code>/close", methods=["POST"])
+@roles("coordinator")
+def close(code: str):
+    conn = get_db()
+    case = cases.load_or_404(conn, code, current_user)
+    if ButtonForm().validate_on_submit() and cases.close(conn, case, clock.now(), current_user.id):
+        flash(_("The case is closed. Its upcoming tasks are cancelled."), "info")
+    return redirect(url_for("cases.show", code=case["code"]))
+
+
+@bp.route("/cases/<code>/reopen", methods=["POST"])
+@roles("coordinator")
+def reopen(code: str):
+    conn = get_db()
+    case = cases.load_or_404(conn, code, current_user)
+    if ButtonForm().validate_on_submit() and cases.reopen(conn, case, clock.now(), current_user.id):
+        flash(_("The case is open again."), "info")
+    return redirect(url_for("cases.show", code=case["code"]))

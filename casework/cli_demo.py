@@ -1,0 +1,88 @@
+"""`casework demo`: a new store filled with synthetic data, to try casework and to benchmark
+it. Registered on the `casework` group by cli.py.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import click
+
+from casework import keys, passwords
+from casework.cli import (
+    Failure,
+    Instance,
+    cli,
+    key_file_option,
+    key_file_path,
+    passphrase_stdin,
+    read_passphrase,
+)
+from casework.store.db import connect
+
+
+@cli.command()
+@click.option(
+    "--scale",
+    type=click.Choice(["small", "medium", "large"]),
+    default="small",
+    show_default=True,
+    help="small: 50 cases; medium: 10,000; large: 100,000.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the accounts as JSON.")
+@passphrase_stdin
+@key_file_option
+@click.pass_obj
+def demo(
+    instance: Instance, scale: str, as_json: bool, passphrase_stdin: bool, key_file: Path | None
+) -> None:
+    """Create a NEW store filled with synthetic people, cases and tasks, to try casework.
+
+    Refuses an existing store. Prints the demo accounts (pseudonym, password, and a TOTP
+    secret for coordinators). With --key-file the store is keyed by that file, which is
+    created when it does not exist yet.
+
+    Example: casework --instance /tmp/try demo --scale small
+    """
+    from casework import demo as demo_data
+
+    store = instance.store
+    if store.path.exists() or store.salt_path.exists():
+        raise Failure(f"a store already exists in {instance.path}: refusing to touch it")
+    s = instance.settings
+    params = passwords.HashParams(
+        s["passwords.time_cost"], s["passwords.memory_kib"], s["passwords.parallelism"]
+    )
+    path = key_file_path(instance, key_file)
+    if path is not None:
+        key = store.create_with_key_file(path, instance.kdf_params)
+    else:
+        key = store.create(read_passphrase(passphrase_stdin, new=True), instance.kdf_params)
+    started = time.monotonic()
+    conn = connect(store.path, key)
+    try:
+        accounts, counts = demo_data.fill(conn, scale, int(time.time()), params)
+    finally:
+        conn.close()
+        keys.wipe(key)
+    counts["seconds"] = round(time.monotonic() - started, 1)
+    if as_json:
+        click.echo(json.dumps({"counts": counts, "accounts": demo_data.as_dicts(accounts)}))
+        return
+    _print_demo(accounts, counts)
+
+
+def _print_demo(accounts, counts: dict) -> None:
+    click.echo(
+        "Demo store: {people} people, {cases} cases, {tasks} tasks, {assignments} sign-ups"
+        " ({seconds} s).".format(**counts)
+    )
+    shown = [a for a in accounts if a.role == "coordinator"][:5]
+    shown += [a for a in accounts if a.role == "volunteer"][:5]
+    for account in shown:
+        extra = f"  TOTP secret {account.totp_secret}" if account.totp_secret else ""
+        click.echo(f"  {account.role:<11} {account.handle}  password {account.password}{extra}")
+    if len(accounts) > len(shown):
+        click.echo(f"  ... and {len(accounts) - len(shown)} more (same password per role; --json)")

@@ -1,0 +1,136 @@
+"""The read-only lists behind the home pages and the week view, one query each."""
+
+from __future__ import annotations
+
+from casework.store.db import Connection, Row
+
+URGENT_WINDOW = 48 * 3600
+BOARD_LIMIT = 100
+OPEN_TASK_SCAN = 300
+# A week is a page for people, not a dump: far more than any group's week.
+WEEK_LIMIT = 500
+DAY = 86400
+
+_SUMMARY = (
+    "t.token, t.kind, t.starts_at, t.ends_at, t.place, t.languages, t.people_needed,"
+    " t.urgent, t.state, (SELECT count(*) FROM assignments a WHERE a.task_id = t.id) AS assigned"
+)
+
+
+def needs_people(conn: Connection, now: int) -> list[Row]:
+    """Upcoming open tasks missing people: urgent or under 48 h first, then soonest.
+
+    Three index ranges (urgent, next 48 h, soonest) merged here, so the database never
+    sorts every open task.
+    """
+    base = (
+        f"SELECT {_SUMMARY}, c.code AS case_code FROM tasks t"  # noqa: S608
+        " JOIN cases c ON c.id = t.case_id WHERE t.state = 'open' AND c.state = 'open'"
+    )
+    limit = (BOARD_LIMIT,)
+    urgent = conn.execute(
+        base + " AND t.urgent = 1 AND t.starts_at > ? ORDER BY t.starts_at LIMIT ?", (now, *limit)
+    ).fetchall()
+    soon = conn.execute(
+        base + " AND t.starts_at > ? AND t.starts_at < ? ORDER BY t.starts_at LIMIT ?",
+        (now, now + URGENT_WINDOW, *limit),
+    ).fetchall()
+    later = conn.execute(
+        base + " AND t.starts_at > ? ORDER BY t.starts_at LIMIT ?", (now, *limit)
+    ).fetchall()
+    pressing = sorted({r["token"]: r for r in (*urgent, *soon)}.values(), key=_start)
+    seen = {r["token"] for r in pressing}
+    return [*pressing, *(r for r in later if r["token"] not in seen)][:BOARD_LIMIT]
+
+
+def _start(row: Row) -> int:
+    return row["starts_at"]
+
+
+def follow_ups(conn: Connection) -> list[Row]:
+    """Debriefs asking for action (follow-up, urgent, postponed), oldest first."""
+    return conn.execute(
+        "SELECT t.token, t.kind, t.starts_at, t.outcome, t.debriefed_at, c.code AS case_code"
+        " FROM tasks t JOIN cases c ON c.id = t.case_id"
+        " WHERE t.follow_up = 1 ORDER BY t.debriefed_at LIMIT ?",
+        (BOARD_LIMIT,),
+    ).fetchall()
+
+
+def dormant_cases(conn: Connection, now: int, flag_days: int) -> list[Row]:
+    """Open cases with no task and no change for ``flag_days``."""
+    return conn.execute(
+        "SELECT c.code, c.changed_at FROM cases c"
+        " WHERE c.state = 'open' AND c.changed_at < ? ORDER BY c.changed_at LIMIT ?",
+        (now - flag_days * DAY, BOARD_LIMIT),
+    ).fetchall()
+
+
+def my_next_tasks(conn: Connection, user_id: int, now: int) -> list[Row]:
+    """A volunteer's upcoming (or running) tasks, soonest first."""
+    return conn.execute(
+        f"SELECT {_SUMMARY} FROM assignments m JOIN tasks t ON t.id = m.task_id"  # noqa: S608
+        " WHERE m.user_id = ? AND t.ends_at > ? AND t.state IN ('open', 'staffed')"
+        " ORDER BY t.starts_at LIMIT ?",
+        (user_id, now, BOARD_LIMIT),
+    ).fetchall()
+
+
+def awaiting_debrief(conn: Connection, user_id: int, now: int, days: int = 14) -> list[Row]:
+    """A volunteer's past tasks of the last ``days`` with no debrief yet."""
+    return conn.execute(
+        f"SELECT {_SUMMARY} FROM assignments m JOIN tasks t ON t.id = m.task_id"  # noqa: S608
+        " WHERE m.user_id = ? AND t.starts_at <= ? AND t.starts_at > ?"
+        " AND t.outcome IS NULL AND t.state IN ('open', 'staffed')"
+        " ORDER BY t.starts_at DESC LIMIT ?",
+        (user_id, now, now - days * DAY, BOARD_LIMIT),
+    ).fetchall()
+
+
+def open_for(conn: Connection, user_id: int, now: int, languages: str, limit: int) -> list[Row]:
+    """Open upcoming tasks a volunteer could take, ranked by language match.
+
+    Reads the next few hundred open tasks by start time (an index range) and ranks them
+    here: urgent first, then languages the volunteer speaks, then soonest.
+    """
+    rows = conn.execute(
+        f"SELECT {_SUMMARY} FROM tasks t JOIN cases c ON c.id = t.case_id"  # noqa: S608
+        " WHERE t.state = 'open' AND t.starts_at > ? AND c.state = 'open'"
+        " AND NOT EXISTS (SELECT 1 FROM assignments m WHERE m.task_id = t.id AND m.user_id = ?)"
+        " ORDER BY t.starts_at LIMIT ?",
+        (now, user_id, OPEN_TASK_SCAN),
+    ).fetchall()
+    spoken = set(filter(None, (languages or "").split(",")))
+
+    def match(row: Row) -> int:
+        needed = set(filter(None, row["languages"].split(",")))
+        return 1 if not needed else (2 if needed & spoken else 0)
+
+    ranked = sorted(rows, key=lambda r: (-r["urgent"], -match(r), r["starts_at"]))
+    return ranked[:limit]
+
+
+def urgent_open_count(conn: Connection, now: int) -> int:
+    """How many upcoming urgent tasks still need people (the volunteers' banner)."""
+    return conn.execute(
+        "SELECT count(*) FROM tasks t JOIN cases c ON c.id = t.case_id"
+        " WHERE t.state = 'open' AND t.starts_at > ? AND t.urgent = 1 AND c.state = 'open'",
+        (now,),
+    ).fetchone()[0]
+
+
+def week(conn: Connection, start: int, end: int, user_id: int | None) -> list[Row]:
+    """Tasks starting in [start, end): everyone's (user_id None) or one person's."""
+    if user_id is None:
+        return conn.execute(
+            f"SELECT {_SUMMARY}, c.code AS case_code FROM tasks t"  # noqa: S608
+            " JOIN cases c ON c.id = t.case_id"
+            " WHERE t.starts_at >= ? AND t.starts_at < ? ORDER BY t.starts_at LIMIT ?",
+            (start, end, WEEK_LIMIT),
+        ).fetchall()
+    return conn.execute(
+        f"SELECT {_SUMMARY}, NULL AS case_code FROM assignments m"  # noqa: S608
+        " JOIN tasks t ON t.id = m.task_id"
+        " WHERE m.user_id = ? AND t.starts_at >= ? AND t.starts_at < ? ORDER BY t.starts_at",
+        (user_id, start, end),
+    ).fetchall()

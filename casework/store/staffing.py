@@ -1,0 +1,159 @@
+"""Who goes: sign-up while places remain (race-safe), withdrawal before the start,
+assignment by coordinators, and ranked suggestions of who could go."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from casework import availability
+from casework.store import audit, cases
+from casework.store.db import Connection, Row, transaction
+
+RECENT_DAYS = 30
+SUGGESTIONS = 8
+
+
+class StaffingProblem(Exception):
+    """Why a sign-up or withdrawal cannot happen: full, closed, started, already, absent."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+# One statement decides: the place is taken only if, at this instant inside the write
+# lock, the task is open, upcoming, its case open and fewer people are assigned than needed.
+_TAKE_PLACE = (
+    "INSERT INTO assignments (task_id, user_id, assigned_at, assigned_by)"
+    " SELECT t.id, ?, ?, ? FROM tasks t JOIN cases c ON c.id = t.case_id"
+    " WHERE t.id = ? AND t.state = 'open' AND c.state = 'open' AND t.starts_at > ?"
+    " AND (SELECT count(*) FROM assignments a WHERE a.task_id = t.id) < t.people_needed"
+    " AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.task_id = t.id AND a.user_id = ?)"
+)
+
+
+def _refresh_state(conn: Connection, task_id: int) -> None:
+    # open <-> staffed follows the number of people assigned; done/cancelled stay.
+    conn.execute(
+        "UPDATE tasks SET state = CASE WHEN (SELECT count(*) FROM assignments a"
+        " WHERE a.task_id = tasks.id) >= people_needed THEN 'staffed' ELSE 'open' END"
+        " WHERE id = ? AND state IN ('open', 'staffed')",
+        (task_id,),
+    )
+
+
+def _why_not(conn: Connection, task_id: int, user_id: int, now: int) -> str:
+    row = conn.execute(
+        "SELECT t.state, t.starts_at, c.state AS case_state, t.people_needed,"
+        " (SELECT count(*) FROM assignments a WHERE a.task_id = t.id) AS assigned,"
+        " EXISTS (SELECT 1 FROM assignments a WHERE a.task_id = t.id AND a.user_id = ?) AS mine"
+        " FROM tasks t JOIN cases c ON c.id = t.case_id WHERE t.id = ?",
+        (user_id, task_id),
+    ).fetchone()
+    if row is None or row["state"] in ("done", "cancelled") or row["case_state"] != "open":
+        return "closed"
+    if row["mine"]:
+        return "already"
+    if row["starts_at"] <= now:
+        return "started"
+    return "full"
+
+
+def take_place(conn: Connection, task: Row, user_id: int, now: int, actor_id: int) -> None:
+    """Give ``user_id`` a place on the task, atomically; raise StaffingProblem otherwise."""
+    with transaction(conn):
+        cursor = conn.execute(_TAKE_PLACE, (user_id, now, actor_id, task["id"], now, user_id))
+        if cursor.rowcount != 1:
+            raise StaffingProblem(_why_not(conn, task["id"], user_id, now))
+        _refresh_state(conn, task["id"])
+        cases.touch(conn, task["case_id"], now)
+        audit.record(conn, now, actor_id, "task.assigned", f"task:{task['id']} user:{user_id}")
+
+
+def leave(conn: Connection, task: Row, user_id: int, now: int, actor_id: int) -> None:
+    """Remove ``user_id`` from an upcoming task; raise StaffingProblem otherwise."""
+    with transaction(conn):
+        cursor = conn.execute(
+            "DELETE FROM assignments WHERE user_id = ? AND task_id = ("
+            " SELECT id FROM tasks WHERE id = ? AND starts_at > ?"
+            " AND state IN ('open', 'staffed'))",
+            (user_id, task["id"], now),
+        )
+        if cursor.rowcount != 1:
+            still_there = conn.execute(
+                "SELECT 1 FROM assignments WHERE user_id = ? AND task_id = ?",
+                (user_id, task["id"]),
+            ).fetchone()
+            raise StaffingProblem("started" if still_there else "absent")
+        _refresh_state(conn, task["id"])
+        cases.touch(conn, task["case_id"], now)
+        audit.record(conn, now, actor_id, "task.unassigned", f"task:{task['id']} user:{user_id}")
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A volunteer who could go, with the reasons that ranked them."""
+
+    public_id: str
+    handle: str
+    speaks: bool
+    available: bool | None  # None: availability not given
+    busy: bool
+    recent: int
+
+
+def suggestions(conn: Connection, task: Row, now: int, zone: str) -> list[Suggestion]:
+    """Volunteers ranked: free at that time, speaks a needed language, available, least busy.
+
+    Three queries whatever the number of volunteers (no per-person query).
+    """
+    people = conn.execute(
+        "SELECT u.id, u.public_id, u.handle, u.languages, u.availability FROM users u"
+        " WHERE u.role = 'volunteer' AND u.active = 1 AND NOT EXISTS"
+        " (SELECT 1 FROM assignments a WHERE a.task_id = ? AND a.user_id = u.id)",
+        (task["id"],),
+    ).fetchall()
+    busy = {
+        row[0]
+        for row in conn.execute(
+            "SELECT DISTINCT a.user_id FROM tasks t JOIN assignments a ON a.task_id = t.id"
+            " WHERE t.starts_at < ? AND t.starts_at > ? AND t.ends_at > ? AND t.id != ?"
+            " AND t.state IN ('open', 'staffed')",
+            # No task lasts longer than a day: the lower bound keeps this an index range.
+            (task["ends_at"], task["starts_at"] - 86400, task["starts_at"], task["id"]),
+        )
+    }
+    recent = dict(
+        conn.execute(
+            "SELECT a.user_id, count(*) FROM tasks t JOIN assignments a ON a.task_id = t.id"
+            " WHERE t.starts_at BETWEEN ? AND ? GROUP BY a.user_id",
+            (now - RECENT_DAYS * 86400, now),
+        ).fetchall()
+    )
+    needed = set(filter(None, (task["languages"] or "").split(",")))
+    ranked = []
+    for person in people:
+        spoken = set(filter(None, person["languages"].split(",")))
+        ranked.append(
+            Suggestion(
+                person["public_id"],
+                person["handle"],
+                speaks=not needed or bool(needed & spoken),
+                available=availability.covers(
+                    person["availability"], task["starts_at"], task["ends_at"], zone
+                ),
+                busy=person["id"] in busy,
+                recent=recent.get(person["id"], 0),
+            )
+        )
+    ranked.sort(key=lambda s: (s.busy, not s.speaks, s.available is False, s.recent, s.handle))
+    return ranked[:SUGGESTIONS]
+
+
+def volunteer_id(conn: Connection, public_id_or_handle: str) -> int | None:
+    """The id of an active person by public id (suggestion buttons) or handle (typed)."""
+    row = conn.execute(
+        "SELECT id FROM users WHERE (public_id = ?1 OR handle = ?1) AND active = 1",
+        (public_id_or_handle or "",),
+    ).fetchone()
+    return None if row is None else row[0]

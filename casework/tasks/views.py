@@ -1,0 +1,198 @@
+"""Task views: thin shells over casework.store.tasks and casework.store.staffing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.exceptions import NotFound
+
+from casework import clock, localtime
+from casework.security import roles
+from casework.store import boards, cases, get_db, staffing, tasks
+from casework.tasks.forms import AssignForm, ButtonForm, DebriefForm, TaskForm
+
+bp = Blueprint("tasks", __name__)
+
+PROBLEMS = {
+    "full": lambda: _("Someone took the last place just before you: this task is full."),
+    "closed": lambda: _("This task is no longer open."),
+    "started": lambda: _("This task has already started."),
+    "already": lambda: _("You are already going."),
+    "absent": lambda: _("This person is not on this task."),
+}
+
+
+def _zone() -> str:
+    return current_app.config["CASEWORK"]["timezone"]
+
+
+def _prefill(form: TaskForm, source) -> None:
+    # "Postponed": the next task starts as a copy of the last one, date left to choose.
+    for name in ("kind", "place", "meeting_point", "people_needed", "instructions", "urgent"):
+        getattr(form, name).data = source[name]
+    form.languages.data = [c for c in source["languages"].split(",") if c]
+    minutes = (source["ends_at"] - source["starts_at"]) // 60
+    form.duration.data = min(form.duration.choices, key=lambda c: abs(c.value - minutes)).value
+
+
+@bp.route("/cases/<code>/tasks/new", methods=["GET", "POST"])
+@roles("coordinator")
+def new(code: str):
+    conn, now = get_db(), clock.now()
+    case = cases.load_or_404(conn, code, current_user)
+    if case["state"] != "open":
+        abort(404)
+    form = TaskForm().prepare(_zone(), now)
+    source = request.args.get("after", "")
+    if request.method == "GET" and source:
+        _prefill(form, tasks.load_or_404(conn, source, current_user, now))
+    if form.validate_on_submit():
+        token = tasks.create(conn, case, form.details(), now, current_user.id)
+        flash(_("The task is on the board."), "info")
+        return redirect(url_for("tasks.show", token=token))
+    return render_template("tasks/form.html", form=form, case=case)
+
+
+@bp.route("/tasks/<token>")
+@roles("coordinator", "volunteer")
+def show(token: str):
+    conn, now = get_db(), clock.now()
+    task = tasks.load_or_404(conn, token, current_user, now)
+    people = tasks.assignees(conn, task["id"]) if task.full else []
+    suggested = []
+    if current_user.is_coordinator and task["state"] == "open" and task["starts_at"] > now:
+        suggested = staffing.suggestions(conn, task.row, now, _zone())
+    return render_template(
+        "tasks/show.html",
+        task=task,
+        people=people,
+        suggested=suggested,
+        now=now,
+        button=ButtonForm(),
+        assign=AssignForm(),
+    )
+
+
+def _staffing_change(token: str, change, user_id_of, signing_up: bool = False) -> object:
+    conn, now = get_db(), clock.now()
+    task = tasks.load_or_404(conn, token, current_user, now, signing_up=signing_up)
+    user_id = user_id_of(conn)
+    if user_id is None:
+        flash(_("No active person has that pseudonym."), "error")
+    else:
+        try:
+            change(conn, task.row, user_id, now, current_user.id)
+        except staffing.StaffingProblem as problem:
+            flash(PROBLEMS[problem.reason](), "error")
+        else:
+            flash(_("Saved."), "info")
+    try:  # back to the task if the person may still see it, else home
+        tasks.load_or_404(conn, token, current_user, now)
+    except NotFound:
+        return redirect(url_for("home.index"))
+    return redirect(url_for("tasks.show", token=token))
+
+
+@bp.route("/tasks/<token>/signup", methods=["POST"])
+@roles("volunteer", "coordinator")
+def signup(token: str):
+    return _staffing_change(
+        token, staffing.take_place, lambda _conn: current_user.id, signing_up=True
+    )
+
+
+@bp.route("/tasks/<token>/withdraw", methods=["POST"])
+@roles("volunteer", "coordinator")
+def withdraw(token: str):
+    return _staffing_change(token, staffing.leave, lambda _conn: current_user.id)
+
+
+@bp.route("/tasks/<token>/assign", methods=["POST"])
+@roles("coordinator")
+def assign(token: str):
+    form = AssignForm()  # the task is looked up first: an unknown token is a 404
+    return _staffing_change(
+        token,
+        staffing.take_place,
+        lambda conn: (
+            staffing.volunteer_id(conn, form.volunteer.data) if form.validate_on_submit() else None
+        ),
+    )
+
+
+@bp.route("/tasks/<token>/unassign", methods=["POST"])
+@roles("coordinator")
+def unassign(token: str):
+    form = AssignForm()  # the task is looked up first: an unknown token is a 404
+    return _staffing_change(
+        token,
+        staffing.leave,
+        lambda conn: (
+            staffing.volunteer_id(conn, form.volunteer.data) if form.validate_on_submit() else None
+        ),
+    )
+
+
+@bp.route("/tasks/<token>/cancel", methods=["POST"])
+@roles("coordinator")
+def cancel(token: str):
+    conn, now = get_db(), clock.now()
+    task = tasks.load_or_404(conn, token, current_user, now)
+    if ButtonForm().validate_on_submit() and tasks.cancel(conn, task.row, now, current_user.id):
+        flash(_("The task is cancelled."), "info")
+    return redirect(url_for("tasks.show", token=token))
+
+
+@bp.route("/tasks/<token>/debrief", methods=["GET", "POST"])
+@roles("coordinator", "volunteer")
+def debrief(token: str):
+    conn, now = get_db(), clock.now()
+    task = tasks.load_or_404(conn, token, current_user, now)
+    if not task.full or (not task.mine and not current_user.is_coordinator):
+        abort(404)
+    if task["starts_at"] > now or task["state"] == "cancelled":
+        flash(_("A debrief can be written once the task has started."), "error")
+        return redirect(url_for("tasks.show", token=token))
+    form = DebriefForm()
+    if form.validate_on_submit():
+        tasks.debrief(conn, task.row, form.outcome.data, form.note.data or "", now, current_user.id)
+        flash(_("Thank you: the debrief is saved."), "info")
+        if form.outcome.data == "postponed" and current_user.is_coordinator:
+            return redirect(url_for("tasks.new", code=task["case_code"], after=token))
+        return redirect(url_for("home.index"))
+    return render_template("tasks/debrief.html", form=form, task=task)
+
+
+@bp.route("/tasks/<token>/handled", methods=["POST"])
+@roles("coordinator")
+def handled(token: str):
+    conn, now = get_db(), clock.now()
+    task = tasks.load_or_404(conn, token, current_user, now)
+    if ButtonForm().validate_on_submit():
+        tasks.follow_up_handled(conn, task.row, now, current_user.id)
+        flash(_("The follow-up is off the board."), "info")
+    return redirect(url_for("home.index"))
+
+
+@bp.route("/week")
+@roles("coordinator", "volunteer")
+def week():
+    zone, now = _zone(), clock.now()
+    today = localtime.to_local(now, zone).date()
+    day = localtime.parse_date(request.args.get("day", "")) or today
+    if abs(day.year - today.year) > localtime.MAX_YEARS_AHEAD:
+        day = today  # far-off weeks are typos, and year 1 would overflow
+    monday = localtime.week_start(day)
+    start, end = localtime.day_bounds(monday, 7, zone)
+    owner = None if current_user.is_coordinator else current_user.id
+    rows = boards.week(get_db(), start, end, owner)
+    return render_template(
+        "tasks/week.html",
+        rows=rows,
+        limit=boards.WEEK_LIMIT,
+        previous=(monday - timedelta(days=7)).isoformat(),
+        following=(monday + timedelta(days=7)).isoformat(),
+    )

@@ -1,0 +1,108 @@
+"""Translated labels for stored keys (task kinds, outcomes, states, languages) and filters."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from babel import Locale, UnknownLocaleError
+from flask import Flask, current_app
+from flask_babel import format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectChoice
+
+KIND_LABELS = {
+    "hearing": _l("Hearing"),
+    "border_agency": _l("Border-agency appointment"),
+    "detention_visit": _l("Detention visit"),
+    "medical": _l("Medical appointment"),
+    "school": _l("School"),
+    "legal_aid": _l("Legal aid"),
+    "social_services": _l("Housing, food or social services"),
+    "other": _l("Other"),
+}
+OUTCOME_LABELS = {
+    "done": _l("Done"),
+    "postponed": _l("Postponed"),
+    "did_not_happen": _l("Did not happen"),
+    "follow_up": _l("Needs follow-up"),
+    "urgent": _l("Urgent"),
+}
+STATE_LABELS = {
+    "open": _l("Needs people"),
+    "staffed": _l("Staffed"),
+    "done": _l("Done"),
+    "cancelled": _l("Cancelled"),
+    "closed": _l("Closed"),
+}
+
+
+def kinds() -> list[str]:
+    """The instance's task kinds (keys), in configured order."""
+    return list(current_app.config["CASEWORK"]["tasks.kinds"])
+
+
+def spoken() -> list[str]:
+    """The instance's language codes, in configured order."""
+    return list(current_app.config["CASEWORK"]["languages.spoken"])
+
+
+def kind_label(key: str) -> str:
+    """A kind in the reader's language; a custom kind shows its key readably."""
+    label = KIND_LABELS.get(key)
+    return str(label) if label is not None else key.replace("_", " ").capitalize()
+
+
+def language_label(code: str) -> str:
+    """A language named in the reader's language (from CLDR data, no catalog needed)."""
+    try:
+        name = Locale.parse(code).get_display_name(get_locale()) or code
+    except (ValueError, UnknownLocaleError):
+        return code
+    return name[:1].upper() + name[1:]
+
+
+def kind_choices() -> list[SelectChoice]:
+    return [SelectChoice(key, kind_label(key)) for key in kinds()]
+
+
+def language_choices() -> list[SelectChoice]:
+    return [SelectChoice(code, language_label(code)) for code in spoken()]
+
+
+def split_codes(text: str | None) -> list[str]:
+    """Stored comma-separated keys back to a list."""
+    return [item for item in (text or "").split(",") if item]
+
+
+AREA_WORDS = 3
+
+
+def area(place: str | None) -> str:
+    """The coarse area shown to volunteers who are not going: the place's first words,
+    never a number (a civic number or a room would say more than needed)."""
+    head = (place or "").split(",", 1)[0]
+    words = [w for w in head.split() if not any(ch.isdigit() for ch in w)][:AREA_WORDS]
+    return " ".join(words) or str(_l("Place given to the people who go"))
+
+
+def when(epoch: int | None, style: str = "medium") -> str:
+    """An epoch second shown in the instance time zone and the reader's language."""
+    if epoch is None:
+        return ""
+    moment = datetime.fromtimestamp(epoch, UTC)
+    if style == "time":
+        return format_datetime(moment, "HH:mm")
+    if style == "day":
+        return format_datetime(moment, "EEEE d MMMM")
+    return format_datetime(moment, "EEE d MMM, HH:mm")
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        when=when,
+        kind_label=kind_label,
+        area=area,
+        outcome_label=lambda key: OUTCOME_LABELS.get(key, key),
+        state_label=lambda key: STATE_LABELS.get(key, key),
+        languages=lambda text: ", ".join(language_label(c) for c in split_codes(text)),
+    )

@@ -1,0 +1,130 @@
+"""The role homes: the coordinators' needs-people board and the volunteers' home; debriefs."""
+
+from __future__ import annotations
+
+from support import csrf_token
+
+HOUR, DAY = 3600, 86400
+
+
+def test_board_puts_urgent_and_under_48_hours_first(team):
+    code = team.open_case(team.coord)
+    team.add_task(team.coord, code, day="2026-03-12", kind="school")
+    team.add_task(team.coord, code, day="2026-03-13", kind="legal_aid", urgent="y")
+    team.add_task(team.coord, code, day="2026-03-03", kind="medical")  # under 48 h
+    team.add_task(team.coord, code, day="2026-03-10", kind="detention_visit")
+    board = team.coord.get("/").text
+    order = [
+        board.index(label)
+        for label in ("Medical appointment", "Legal aid", "Detention visit", "School")
+    ]
+    assert order == sorted(order)
+    assert "In less than 48 hours" in board
+
+
+def test_staffed_tasks_leave_the_board(team):
+    code = team.open_case(team.coord)
+    token = team.add_task(team.coord, code, people_needed="1", kind="medical")
+    assert "Medical appointment" in team.coord.get("/").text
+    team.person("ana")
+    team.post(team.coord, f"/tasks/{token}/assign", {"volunteer": "ana"})
+    assert "Every upcoming task has its people." in team.coord.get("/").text
+
+
+def test_debrief_with_follow_up_reaches_the_board_until_handled(team):
+    code = team.open_case(team.coord)
+    token = team.add_task(team.coord, code, kind="medical")
+    ana = team.person("ana")
+    team.post(ana, f"/tasks/{token}/signup", page=f"/tasks/{token}")
+    team.advance(24 * HOUR)  # the task was at 09:00 the next day
+    assert "Write the debrief" in ana.get("/").text
+    page = f"/tasks/{token}/debrief"
+    refused = team.post(ana, page, {"outcome": "follow_up", "note": "Call 514-555-0199"}, page)
+    assert "We never store this kind of information" in refused.text
+    assert team.count("tasks WHERE outcome IS NOT NULL") == 0
+    saved = team.post(ana, page, {"outcome": "follow_up", "note": "Needs a lawyer"}, page)
+    assert saved.status_code == 302
+    row = team.conn.execute("SELECT state, outcome, debrief_note, follow_up FROM tasks").fetchone()
+    assert tuple(row) == ("done", "follow_up", "Needs a lawyer", 1)
+    board = team.coord.get("/").text
+    assert "Needs follow-up" in board and code in board
+    team.post(team.coord, f"/tasks/{token}/handled")
+    assert "No follow-up waiting." in team.coord.get("/").text
+    assert team.count("audit_events WHERE action = 'task.debriefed'") == 1
+
+
+def test_debrief_outcome_must_be_chosen_from_the_list(team):
+    code = team.open_case(team.coord)
+    token = team.add_task(team.coord, code)
+    team.advance(24 * HOUR)
+    page = f"/tasks/{token}/debrief"
+    for outcome in ("", "exploded"):
+        response = team.post(team.coord, page, {"outcome": outcome}, page)
+        assert response.status_code == 200 and 'class="error"' in response.text
+    assert team.count("tasks WHERE outcome IS NOT NULL") == 0
+
+
+def test_postponed_offers_the_next_task_pre_filled(team):
+    code = team.open_case(team.coord)
+    token = team.add_task(
+        team.coord, code, kind="legal_aid", place="Aide juridique", people_needed="3"
+    )
+    team.advance(24 * HOUR)
+    page = f"/tasks/{token}/debrief"
+    response = team.post(team.coord, page, {"outcome": "postponed"}, page)
+    assert response.headers["Location"] == f"/cases/{code}/tasks/new?after={token}"
+    form = team.coord.get(response.headers["Location"]).text
+    assert 'value="Aide juridique"' in form
+    assert '<option selected value="legal_aid">' in form
+    assert '<option selected value="3">' in form
+    assert "Plan the next date" in team.coord.get("/").text
+
+
+def test_dormant_cases_are_flagged_after_60_days(team):
+    quiet = team.open_case(team.coord)
+    team.advance(30 * DAY)
+    busy = team.open_case(team.coord)
+    team.advance(31 * DAY)
+    board = team.coord.get("/").text
+    assert quiet in board.split("Dormant cases")[1]
+    assert busy not in board.split("Dormant cases")[1]
+
+
+def test_volunteer_home_ranks_by_language_and_shows_urgent_banner(team):
+    code = team.open_case(team.coord)
+    team.add_task(team.coord, code, day="2026-03-03", kind="school", languages=["ar"])
+    team.add_task(team.coord, code, day="2026-03-05", kind="medical", languages=["es"])
+    volunteer = team.person("ana", languages="es")
+    home = volunteer.get("/").text
+    assert home.index("Medical appointment") < home.index("School")
+    assert "urgent accompaniment" not in home
+    mine = team.add_task(team.coord, code, day="2026-03-06", kind="legal_aid", urgent="y")
+    home = volunteer.get("/").text
+    assert "1 urgent accompaniment needs people." in home
+    team.post(volunteer, f"/tasks/{mine}/signup", page=f"/tasks/{mine}")
+    home = volunteer.get("/").text
+    assert home.split("Tasks you could take")[0].count("Legal aid") == 1  # in "my next tasks"
+    assert "Bring the hearing notice" not in home  # summaries only on the home page
+
+
+def test_guard_message_in_each_language(team):
+    """English text is checked; French and Spanish must show a form error (their text
+    comes with the integrator's translations)."""
+    page = "/cases/new"
+    for language in ("en", "fr", "es"):
+        team.coord.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+        form = team.coord.get(page)
+        response = team.coord.post(
+            page,
+            data={
+                **team.case_fields(context_note="Courriel: jo@example.org"),
+                "csrf_token": csrf_token(form),
+            },
+        )
+        assert response.status_code == 200
+        assert f'<html lang="{language}">' in response.text
+        assert 'id="context_note-error"' in response.text
+        if language == "en":
+            assert "This looks like an e-mail address." in response.text
+            assert "We never store this kind of information" in response.text
+    assert team.count("cases") == 0
