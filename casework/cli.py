@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import json
 import logging
 import socket
 import sys
@@ -14,7 +15,8 @@ from typing import Any
 
 import click
 
-from casework import config, keys, server
+from casework import config, keys, purge_runs, server
+from casework.retention import PurgeRefused
 from casework.store import Store, StoreError, WrongKey, invites
 from casework.store.db import DatabaseError, connect
 
@@ -179,6 +181,9 @@ def serve(instance: Instance, host, port, no_tls, create, passphrase_stdin) -> N
     if not no_tls and not server.tls_paths(instance.path)[0].exists():
         server.make_certificate(instance.path, [host])
     app = create_app(instance.path, key=key, tls=not no_tls)
+    purge_runs.run_startup_purge(app)  # before the first page is served
+    scheduler = purge_runs.PurgeScheduler(app)
+    scheduler.start()
     try:
         httpd = server.build_server(app, host, port, settings["threads"], tls=not no_tls)
     except OSError as exc:
@@ -192,7 +197,12 @@ def serve(instance: Instance, host, port, no_tls, create, passphrase_stdin) -> N
         cert_path = server.tls_paths(instance.path)[0]
         click.echo(f"Certificate SHA-256 fingerprint: {server.fingerprint(cert_path)}")
     sys.stdout.flush()
-    server.run(httpd, app.extensions["casework_store"].lock)
+
+    def on_stop() -> None:
+        scheduler.stop()
+        app.extensions["casework_store"].lock()
+
+    server.run(httpd, on_stop)
 
 
 def _is_loopback(host: str) -> bool:
@@ -222,6 +232,51 @@ def check(instance: Instance, passphrase_stdin: bool) -> None:
     if problems:
         raise Failure(f"the store is damaged: {len(problems)} problem(s), first: {problems[0]}")
     click.echo("ok: the store is intact")
+
+
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="Show what a purge would delete; change nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@passphrase_stdin
+@click.pass_obj
+def purge(instance: Instance, dry_run: bool, as_json: bool, passphrase_stdin: bool) -> None:
+    """Delete everything past its retention period, then compact the store.
+
+    Counts only are printed (never codes or content). Refused while another purge runs.
+    For cron or a systemd timer: see scripts/casework-purge.timer.
+
+    Example: casework purge --dry-run
+    """
+    settings = instance.settings
+    key = unlock_key(instance, passphrase_stdin)
+    progress = _show_step if sys.stdout.isatty() else None
+    try:
+        report = purge_runs.purge_with_key(
+            instance.path, key, settings, int(time.time()), dry_run=dry_run, progress=progress
+        )
+    except PurgeRefused as exc:
+        raise Failure(str(exc)) from exc
+    finally:
+        keys.wipe(key)
+    if as_json:
+        click.echo(json.dumps(report.as_json(), sort_keys=True))
+    else:
+        _print_report(report)
+    if report.problem:
+        raise Failure(f"purge {report.outcome}: {report.problem}")
+
+
+def _show_step(step: str) -> None:
+    click.echo(f"  {step.replace('_', ' ')}…", err=True)
+
+
+def _print_report(report) -> None:
+    if report.dry_run:
+        click.echo(f"Dry run: a purge now would remove {report.total} row(s); nothing changed.")
+    else:
+        click.echo(f"Purge {report.outcome}: {report.total} row(s) in {report.seconds:.2f} s.")
+    for kind, count in sorted(report.counts.items()):
+        click.echo(f"  {kind}: {count}")
 
 
 @cli.command()

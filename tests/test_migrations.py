@@ -10,6 +10,7 @@ from casework.store import db, migrations
 
 EXPECTED_TABLES = {
     "0001_accounts": {"users", "invites", "sessions", "audit_events"},
+    "0004_retention": {"purge_reports"},
 }
 
 
