@@ -46,11 +46,12 @@ def create_app(
     sessions.init_app(app)
     i18n.init_app(app)
 
-    from casework import auth, errors, home
+    from casework import auth, errors, home, retention_views
 
     errors.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
+    app.register_blueprint(retention_views.bp)
 
     if key is not None:
         store.unlock(key)

@@ -181,9 +181,6 @@ def serve(instance: Instance, host, port, no_tls, create, passphrase_stdin) -> N
     if not no_tls and not server.tls_paths(instance.path)[0].exists():
         server.make_certificate(instance.path, [host])
     app = create_app(instance.path, key=key, tls=not no_tls)
-    purge_runs.run_startup_purge(app)  # before the first page is served
-    scheduler = purge_runs.PurgeScheduler(app)
-    scheduler.start()
     try:
         httpd = server.build_server(app, host, port, settings["threads"], tls=not no_tls)
     except OSError as exc:
@@ -191,12 +188,16 @@ def serve(instance: Instance, host, port, no_tls, create, passphrase_stdin) -> N
         raise Failure(
             f"cannot listen on {host}:{port}: {exc.strerror or 'address in use'}"
         ) from exc
+    # Bound but not yet serving: the purge runs before the first page, never on a failed start.
+    purge_runs.run_startup_purge(app)
     scheme = "http" if no_tls else "https"
     click.echo(f"casework is serving on {scheme}://{host}:{port}/")
     if not no_tls:
         cert_path = server.tls_paths(instance.path)[0]
         click.echo(f"Certificate SHA-256 fingerprint: {server.fingerprint(cert_path)}")
     sys.stdout.flush()
+    scheduler = purge_runs.PurgeScheduler(app)
+    scheduler.start()
 
     def on_stop() -> None:
         scheduler.stop()

@@ -158,11 +158,11 @@ def _purge(conn, now, settings, rules, progress: Progress) -> Report:
     report.outcome = "incomplete" if problems else "done"
     report.problem = "; ".join(problems) or None
     report.seconds = time.perf_counter() - clock
+    progress("final_checkpoint")
+    started = time.perf_counter()
     # Recorded before the last checkpoint, so that the WAL ends empty.
     with contextlib.suppress(Error):
         purge_reports.finish(conn, report_id, report.steps, report.seconds, report.outcome)
-    progress("final_checkpoint")
-    started = time.perf_counter()
     if not _retry(lambda: _checkpoint(conn), maintenance=conn):
         report.outcome = "incomplete"
         report.problem = "; ".join([*problems, "final_checkpoint: the store stayed busy"])
