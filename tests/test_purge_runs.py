@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
 import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import retention_data as plant
@@ -17,6 +20,8 @@ from support import PASSPHRASE
 from casework import purge_runs, retention
 from casework.cli import cli
 from casework.store import db, purge_reports
+
+ROOT = Path(__file__).resolve().parent.parent
 
 DAY = 86_400
 EN = {"Accept-Language": "en"}
@@ -233,3 +238,25 @@ def test_a_vacuum_that_stays_busy_is_reported_not_raised(app, conn, instance, st
     assert count(conn, "audit_events WHERE action = 'bulk'") == 140
     follow_up = retention.purge(conn, local(2026, 6, 15, 12, 0), app.config["CASEWORK"])
     assert follow_up.outcome == "done" and follow_up.total == 0
+
+
+def test_cli_shows_the_steps_on_a_terminal(instance, store_key):
+    leader, follower = pty.openpty()
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "casework", "--instance", str(instance),
+             "purge", "--passphrase-stdin"],
+            cwd=ROOT, input=PASSPHRASE + "\n", stdout=follower, stderr=subprocess.PIPE,
+            text=True, timeout=60, check=False,
+        )  # fmt: skip
+        os.close(follower)
+        follower = -1
+        shown = os.read(leader, 4096).decode()
+    finally:
+        os.close(leader)
+        if follower >= 0:
+            os.close(follower)
+    assert result.returncode == 0, result.stderr
+    assert "Purge done" in shown
+    steps = [line.strip(" …") for line in result.stderr.splitlines() if "…" in line]
+    assert steps == ["delete", "checkpoint", "vacuum", "final checkpoint"]
