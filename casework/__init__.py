@@ -49,7 +49,7 @@ def create_app(
     lifecycle.init_app(app)
     vocabulary.init_app(app)
 
-    from casework import auth, cases, errors, home, people, profile, seal, tasks
+    from casework import auth, cases, errors, home, people, profile, retention_views, seal, tasks
 
     errors.init_app(app)
     app.register_blueprint(auth.bp)
@@ -60,6 +60,7 @@ def create_app(
     app.register_blueprint(seal.bp)
     app.register_blueprint(cases.bp)
     app.register_blueprint(tasks.bp)
+    app.register_blueprint(retention_views.bp)
 
     if key is not None:
         lifecycle.unlock_with_key(app, key)

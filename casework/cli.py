@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import json
 import logging
 import os
 import socket
@@ -15,7 +16,8 @@ from typing import Any
 
 import click
 
-from casework import config, control, keys, lifecycle, server
+from casework import config, control, keys, lifecycle, purge_runs, server
+from casework.retention import PurgeRefused
 from casework.store import Store, StoreError, WrongKey, audit, check_instance, invites
 from casework.store.db import DatabaseError, connect
 from casework.store.migrations import migrate
@@ -289,7 +291,11 @@ def _serve(instance: Instance, host: str, port: int, no_tls: bool, key: bytearra
         click.echo(f"Certificate SHA-256 fingerprint: {server.fingerprint(cert_path)}")
     sys.stdout.flush()
 
+    scheduler = purge_runs.PurgeScheduler(app)
+    scheduler.start()
+
     def on_stop() -> None:
+        scheduler.stop()
         stop_timer.set()
         channel.stop()
         store.lock()
@@ -325,6 +331,51 @@ def check(instance: Instance, passphrase_stdin: bool, key_file: Path | None) -> 
     if problems:
         raise Failure(f"the store is damaged: {len(problems)} problem(s), first: {problems[0]}")
     click.echo("ok: the store is intact")
+
+
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="Show what a purge would delete; change nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@passphrase_stdin
+@click.pass_obj
+def purge(instance: Instance, dry_run: bool, as_json: bool, passphrase_stdin: bool) -> None:
+    """Delete everything past its retention period, then compact the store.
+
+    Counts only are printed (never codes or content). Refused while another purge runs.
+    For cron or a systemd timer: see scripts/casework-purge.timer.
+
+    Example: casework purge --dry-run
+    """
+    settings = instance.settings
+    key = unlock_key(instance, passphrase_stdin)
+    progress = _show_step if sys.stdout.isatty() else None
+    try:
+        report = purge_runs.purge_with_key(
+            instance.path, key, settings, int(time.time()), dry_run=dry_run, progress=progress
+        )
+    except PurgeRefused as exc:
+        raise Failure(str(exc)) from exc
+    finally:
+        keys.wipe(key)
+    if as_json:
+        click.echo(json.dumps(report.as_json(), sort_keys=True))
+    else:
+        _print_report(report)
+    if report.problem:
+        raise Failure(f"purge {report.outcome}: {report.problem}")
+
+
+def _show_step(step: str) -> None:
+    click.echo(f"  {step.replace('_', ' ')}…", err=True)
+
+
+def _print_report(report) -> None:
+    if report.dry_run:
+        click.echo(f"Dry run: a purge now would remove {report.total} row(s); nothing changed.")
+    else:
+        click.echo(f"Purge {report.outcome}: {report.total} row(s) in {report.seconds:.2f} s.")
+    for kind, count in sorted(report.counts.items()):
+        click.echo(f"  {kind}: {count}")
 
 
 @cli.command()

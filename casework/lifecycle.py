@@ -26,12 +26,13 @@ IDLE_CHECK_SECONDS = 60
 
 
 def after_unlock(conn: Connection, now: int, settings: dict[str, Any]) -> None:
-    """Integration point run right after every unlock and restore, before anything is served.
-
-    The retention purge belongs here (``retention.purge(conn, now, settings)``), so that a
-    store sealed for weeks, or an old backup, cannot show what retention already removed.
-    Nothing to do until the retention module is merged.
+    """Run right after every unlock and restore, before anything is served: the retention
+    purge, so that a store sealed for weeks, or an old backup, cannot show what retention
+    already removed.
     """
+    from casework.purge_runs import purge_logged
+
+    purge_logged(conn, now, settings)
 
 
 @dataclass

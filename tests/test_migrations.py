@@ -12,6 +12,7 @@ EXPECTED_TABLES = {
     "0001_accounts": {"users", "invites", "sessions", "audit_events"},
     "0002_accounts_security": {"recovery_codes", "failed_signins"},
     "0003_cases_tasks": {"cases", "tasks", "assignments"},
+    "0004_retention": {"purge_reports"},
 }
 
 

@@ -1,0 +1,255 @@
+"""Retention: what is past its period (``due``) and the secure purge that removes it.
+
+A purge deletes everything due in ONE ``BEGIN IMMEDIATE`` transaction (with
+``secure_delete`` on, set by store.db), records a report of counts in the same transaction,
+then runs ``wal_checkpoint(TRUNCATE)``, ``VACUUM`` and ``wal_checkpoint(TRUNCATE)`` so
+that no freed page or stale WAL frame keeps a purged row, even for someone holding the key.
+
+Only one purge runs at a time: a process-wide lock refuses a second one in the same
+process, and an exclusive ``flock`` on ``<store>-purge.lock`` refuses one from another
+process (the CLI while the server runs); the kernel drops that lock when a process dies,
+even by ``kill -9``, so a crash never leaves a stale "purge in progress" behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from casework.retention_rules import RULES, Rule
+from casework.store import purge_reports
+from casework.store.db import BUSY_TIMEOUT_MS, Connection, Error, OperationalError, transaction
+
+log = logging.getLogger("casework")
+
+STEPS = ("delete", "checkpoint", "vacuum", "final_checkpoint")
+# Maintenance steps wait at most this long for readers/writers, then retry: a long wait
+# inside a checkpoint would hold up page requests that want to write.
+MAINTENANCE_BUSY_MS = 1000
+MAINTENANCE_ATTEMPTS = 3
+_RUNNING = threading.Lock()
+
+Progress = Callable[[str], None]
+
+
+class PurgeRefused(Exception):
+    """Another purge is running (in this process or another); the message is safe to show."""
+
+
+@dataclass
+class Report:
+    """What one run did (or, for a dry run, would do): counts per kind and step timings."""
+
+    started_at: int
+    dry_run: bool
+    counts: dict[str, int]
+    steps: dict[str, float] = field(default_factory=dict)
+    seconds: float = 0.0
+    outcome: str = "done"  # done | incomplete (deleted, not compacted) | failed (nothing)
+    problem: str | None = None
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def as_json(self) -> dict[str, Any]:
+        """The documented JSON report: counts only, never codes or content."""
+        started = dt.datetime.fromtimestamp(self.started_at, dt.UTC)
+        return {
+            "dry_run": self.dry_run,
+            "started_at": started.isoformat().replace("+00:00", "Z"),
+            "counts": dict(self.counts),
+            "seconds": round(self.seconds, 3),
+            "steps": {name: round(s, 3) for name, s in self.steps.items()},
+            "outcome": self.outcome,
+        }
+
+
+def existing_tables(conn: Connection) -> set[str]:
+    rows = conn.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")
+    return {row[0] for row in rows}
+
+
+def active_rules(conn: Connection, rules: tuple[Rule, ...] = RULES) -> list[Rule]:
+    """The rules whose tables exist in this store."""
+    tables = existing_tables(conn)
+    return [rule for rule in rules if set(rule.requires) <= tables]
+
+
+def bindings(rule: Rule, now: int, settings: dict[str, Any]) -> dict[str, int]:
+    """``:now`` and each cutoff of ``rule``: now minus its period in seconds."""
+    values = {"now": now}
+    for period in rule.periods:
+        values[period.param] = now - settings[period.setting] * period.unit
+    return values
+
+
+def due(
+    conn: Connection, now: int, settings: dict[str, Any], rules: tuple[Rule, ...] = RULES
+) -> dict[str, int]:
+    """How many rows of each kind are past their period at ``now`` (reads only)."""
+    return {
+        rule.kind: conn.execute(rule.count, bindings(rule, now, settings)).fetchone()[0]
+        for rule in active_rules(conn, rules)
+    }
+
+
+def due_codes(
+    conn: Connection, now: int, settings: dict[str, Any], rules: tuple[Rule, ...] = RULES
+) -> dict[str, set[str]]:
+    """The case codes each case rule would touch at ``now`` (for coordinators' eyes only)."""
+    return {
+        rule.kind: {row[0] for row in conn.execute(rule.codes, bindings(rule, now, settings))}
+        for rule in active_rules(conn, rules)
+        if rule.codes
+    }
+
+
+def purge(
+    conn: Connection,
+    now: int,
+    settings: dict[str, Any],
+    dry_run: bool = False,
+    *,
+    rules: tuple[Rule, ...] = RULES,
+    progress: Progress | None = None,
+) -> Report:
+    """Delete everything due at ``now`` in one transaction, then compact the store.
+
+    Returns a report; a failed deletion is rolled back whole and reported as ``failed``,
+    a maintenance step that stays busy leaves the deletion committed and reports
+    ``incomplete`` (the next run compacts again). Raises PurgeRefused when another purge
+    is running.
+    """
+    if conn.in_transaction:
+        raise PurgeRefused("a purge cannot run inside another transaction")
+    if dry_run:
+        return Report(now, True, due(conn, now, settings, rules))
+    with exclusive(store_path(conn)):
+        return _purge(conn, now, settings, rules, progress or (lambda _step: None))
+
+
+def _purge(conn, now, settings, rules, progress: Progress) -> Report:
+    report = Report(now, False, {})
+    clock = time.perf_counter()
+    progress("delete")
+    try:
+        with transaction(conn):
+            report.counts = _delete(conn, now, settings, rules)
+            report_id = purge_reports.start(conn, now, report.counts)
+    except Error as exc:
+        log.error("purge failed and was rolled back: %s", type(exc).__name__)
+        report.steps["delete"] = time.perf_counter() - clock
+        report.seconds, report.outcome = report.steps["delete"], "failed"
+        report.problem = f"nothing was deleted: {exc}"
+        with contextlib.suppress(Error):
+            purge_reports.record_failure(conn, now, report.seconds)
+        return report
+    report.steps["delete"] = time.perf_counter() - clock
+    problems = _compact(conn, report, progress)
+    report.outcome = "incomplete" if problems else "done"
+    report.problem = "; ".join(problems) or None
+    report.seconds = time.perf_counter() - clock
+    progress("final_checkpoint")
+    started = time.perf_counter()
+    # Recorded before the last checkpoint, so that the WAL ends empty.
+    with contextlib.suppress(Error):
+        purge_reports.finish(conn, report_id, report.steps, report.seconds, report.outcome)
+    if not _retry(lambda: _checkpoint(conn), maintenance=conn):
+        report.outcome = "incomplete"
+        report.problem = "; ".join([*problems, "final_checkpoint: the store stayed busy"])
+    report.steps["final_checkpoint"] = time.perf_counter() - started
+    report.seconds = time.perf_counter() - clock
+    log.info("purge %s: %d rows in %.2f s", report.outcome, report.total, report.seconds)
+    return report
+
+
+def _delete(conn: Connection, now: int, settings, rules) -> dict[str, int]:
+    counts = {}
+    for rule in active_rules(conn, rules):
+        values = bindings(rule, now, settings)
+        counts[rule.kind] = conn.execute(rule.count, values).fetchone()[0]
+        if counts[rule.kind]:
+            for statement in rule.statements:
+                conn.execute(statement, values)
+    return counts
+
+
+def _compact(conn: Connection, report: Report, progress: Progress) -> list[str]:
+    """Checkpoint and VACUUM; return what stayed busy (the deletion is already committed)."""
+    problems = []
+    for step, action in (
+        ("checkpoint", lambda: _checkpoint(conn)),
+        ("vacuum", lambda: _vacuum(conn)),
+    ):
+        progress(step)
+        started = time.perf_counter()
+        if not _retry(action, maintenance=conn):
+            problems.append(f"{step}: the store stayed busy")
+        report.steps[step] = time.perf_counter() - started
+    return problems
+
+
+def _checkpoint(conn: Connection) -> bool:
+    # (busy, wal frames, checkpointed): busy=1 when a reader kept the WAL from truncating.
+    return conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0
+
+
+def _vacuum(conn: Connection) -> bool:
+    conn.execute("VACUUM")
+    return True
+
+
+def _retry(action: Callable[[], bool], maintenance: Connection) -> bool:
+    """Run a maintenance step with a short busy wait, a few times; False if it stayed busy."""
+    maintenance.execute(f"PRAGMA busy_timeout = {MAINTENANCE_BUSY_MS}")
+    try:
+        for attempt in range(MAINTENANCE_ATTEMPTS):
+            try:
+                if action():
+                    return True
+            except OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+            time.sleep(0.05 * (attempt + 1))
+        return False
+    finally:
+        maintenance.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+
+def store_path(conn: Connection) -> str:
+    """The main database file of ``conn`` ('' for an in-memory database)."""
+    for row in conn.execute("PRAGMA database_list"):
+        if row[1] == "main":
+            return row[2] or ""
+    return ""
+
+
+@contextlib.contextmanager
+def exclusive(db_path: str) -> Iterator[None]:
+    """Hold the purge locks (this process, then the lock file) or raise PurgeRefused."""
+    if not _RUNNING.acquire(blocking=False):
+        raise PurgeRefused("another purge is running; try again when it has finished")
+    fd = -1
+    try:
+        if db_path:
+            fd = os.open(f"{db_path}-purge.lock", os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError as exc:
+                raise PurgeRefused(
+                    "another purge is running (another process); try again when it has finished"
+                ) from exc
+        yield
+    finally:
+        if fd >= 0:
+            os.close(fd)
+        _RUNNING.release()

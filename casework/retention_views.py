@@ -1,0 +1,49 @@
+"""The coordinators' retention page: what the next runs will delete, and past runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, current_app, render_template
+from flask_babel import lazy_gettext as _l
+
+from casework import clock, purge_runs
+from casework.security import roles
+from casework.store import get_db, purge_reports
+
+bp = Blueprint("retention", __name__)
+
+# What each kind of purged row is called on the page (kinds in reports are stable ids).
+KIND_LABELS = {
+    "sessions": _l("Expired sign-in sessions"),
+    "invites": _l("Used or expired invitation links"),
+    "failed_logins": _l("Failed sign-in records"),
+    "audit_events": _l("Audit events"),
+    "inactive_volunteers": _l("Volunteers deactivated after a long absence"),
+    "deactivated_accounts": _l("Deactivated accounts deleted"),
+    "purge_reports": _l("Old purge reports"),
+    "dormant_cases": _l("Dormant cases closed automatically"),
+    "closed_cases": _l("Closed cases deleted with their tasks"),
+    "past_tasks": _l("Past tasks deleted"),
+    "task_notes": _l("Instructions and debriefs erased"),
+}
+
+
+def when(epoch: int) -> dt.datetime:
+    """An aware UTC datetime; the templates show it in the instance time zone."""
+    return dt.datetime.fromtimestamp(epoch, dt.UTC)
+
+
+@bp.route("/retention")
+@roles("coordinator")
+def overview():
+    conn, settings = get_db(), current_app.config["CASEWORK"]
+    plan = purge_runs.upcoming(conn, clock.now(), settings)
+    return render_template(
+        "retention/overview.html",
+        plan=plan,
+        history=purge_reports.recent(conn),
+        labels=KIND_LABELS,
+        settings=settings,
+        when=when,
+    )
