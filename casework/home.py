@@ -20,12 +20,15 @@ OPEN_TASKS_SHOWN = 20
 def index():
     conn, now = get_db(), clock.now()
     if current_user.is_coordinator:
-        flag_days = current_app.config["CASEWORK"]["retention.dormant_flag_days"]
+        settings = current_app.config["CASEWORK"]
+        flag_days = settings["retention.dormant_flag_days"]
         return render_template(
             "home/board.html",
             needs_people=boards.needs_people(conn, now),
             follow_ups=boards.follow_ups(conn),
             dormant=boards.dormant_cases(conn, now, flag_days),
+            dormant_flag_days=flag_days,
+            dormant_close_days=settings["retention.dormant_close_days"],
             lookup=LookupForm(),
             button=ButtonForm(),
             now=now,

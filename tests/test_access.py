@@ -21,6 +21,7 @@ MATRIX = [
     ("POST", "/cases/{code}/edit", (403, 200, 404, 404)),
     ("POST", "/cases/{code}/close", (403, 302, 404, 404)),
     ("POST", "/cases/{code}/reopen", (403, 302, 404, 404)),
+    ("POST", "/cases/{code}/keep-open", (403, 302, 404, 404)),
     ("GET", "/cases/{code}/tasks/new", (302, 200, 404, 404)),
     ("POST", "/cases/{code}/tasks/new", (403, 200, 404, 404)),
     ("GET", "/tasks/{task}", (302, 200, 404, 200)),

@@ -125,3 +125,23 @@ def test_volunteers_never_see_case_pages(team):
         assert volunteer.get(url).status_code == 404
     assert team.post(volunteer, f"/cases/{code}/close").status_code == 404
     assert team.conn.execute("SELECT state FROM cases").fetchone()[0] == "open"
+
+
+def test_keeping_a_dormant_case_open_restarts_its_count(team):
+    code = team.open_case(team.coord)
+    team.conn.execute(  # 61 quiet days ago (sessions would not survive the clock jump)
+        "UPDATE cases SET changed_at = changed_at - 61 * 86400 WHERE code = ?", (code,)
+    )
+    assert f'action="/cases/{code}/keep-open"' in team.coord.get("/").text  # dormant
+    response = team.post(team.coord, f"/cases/{code}/keep-open", {})
+    assert response.status_code == 302
+    board = team.coord.get("/").text
+    assert "no longer dormant" in board
+    assert f'action="/cases/{code}/keep-open"' not in board
+    conn = team.conn
+    changed = conn.execute("SELECT changed_at FROM cases WHERE code = ?", (code,)).fetchone()[0]
+    assert changed == team.now
+    actions = [
+        r[0] for r in conn.execute("SELECT action FROM audit_events WHERE target = ?", (code,))
+    ]
+    assert "case.kept_open" in actions

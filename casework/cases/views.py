@@ -98,3 +98,15 @@ def reopen(code: str):
     if ButtonForm().validate_on_submit() and cases.reopen(conn, case, clock.now(), current_user.id):
         flash(_("The case is open again."), "info")
     return redirect(url_for("cases.show", code=case["code"]))
+
+
+@bp.route("/cases/<code>/keep-open", methods=["POST"])
+@roles("coordinator")
+def keep_open(code: str):
+    conn = get_db()
+    case = cases.load_or_404(conn, code, current_user)
+    if ButtonForm().validate_on_submit() and cases.keep_open(
+        conn, case, clock.now(), current_user.id
+    ):
+        flash(_("Case %(code)s stays open: it is no longer dormant.", code=case["code"]), "info")
+    return redirect(url_for("home.index"))

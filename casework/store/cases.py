@@ -135,6 +135,17 @@ def reopen(conn: Connection, case: Row, now: int, actor_id: int) -> bool:
     return bool(done)
 
 
+def keep_open(conn: Connection, case: Row, now: int, actor_id: int) -> bool:
+    """A coordinator keeps a dormant case open: its dormancy count starts again."""
+    with transaction(conn):
+        done = conn.execute(
+            "UPDATE cases SET changed_at = ? WHERE id = ? AND state = 'open'", (now, case["id"])
+        ).rowcount
+        if done:
+            audit.record(conn, now, actor_id, "case.kept_open", case["code"])
+    return bool(done)
+
+
 def touch(conn: Connection, case_id: int, now: int) -> None:
     """Something happened on the case: it is not dormant."""
     conn.execute("UPDATE cases SET changed_at = ? WHERE id = ?", (now, case_id))
