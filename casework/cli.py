@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import ipaddress
-import json
 import logging
 import os
 import socket
@@ -17,10 +16,8 @@ from typing import Any
 import click
 
 from casework import config, control, keys, lifecycle, purge_runs, server
-from casework.retention import PurgeRefused
-from casework.store import Store, StoreError, WrongKey, audit, check_instance, invites
+from casework.store import Store, StoreError, WrongKey, check_instance, invites
 from casework.store.db import DatabaseError, connect
-from casework.store.migrations import migrate
 
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
@@ -103,11 +100,6 @@ def open_key(instance: Instance, from_stdin: bool, key_file: Path | None = None)
     if not store.pending_salt_path.exists():
         keys.read_salt_file(store.salt_path)  # a damaged salt file fails before any prompt
     return store.key_for(read_passphrase(from_stdin))
-
-
-def unlock_key(instance: Instance, from_stdin: bool) -> bytearray:
-    """Derive the store key from the passphrase, once (kept for other commands)."""
-    return open_key(instance, from_stdin)
 
 
 def setup_link(
@@ -334,51 +326,6 @@ def check(instance: Instance, passphrase_stdin: bool, key_file: Path | None) -> 
 
 
 @cli.command()
-@click.option("--dry-run", is_flag=True, help="Show what a purge would delete; change nothing.")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
-@passphrase_stdin
-@click.pass_obj
-def purge(instance: Instance, dry_run: bool, as_json: bool, passphrase_stdin: bool) -> None:
-    """Delete everything past its retention period, then compact the store.
-
-    Counts only are printed (never codes or content). Refused while another purge runs.
-    For cron or a systemd timer: see scripts/casework-purge.timer.
-
-    Example: casework purge --dry-run
-    """
-    settings = instance.settings
-    key = unlock_key(instance, passphrase_stdin)
-    progress = _show_step if sys.stdout.isatty() else None
-    try:
-        report = purge_runs.purge_with_key(
-            instance.path, key, settings, int(time.time()), dry_run=dry_run, progress=progress
-        )
-    except PurgeRefused as exc:
-        raise Failure(str(exc)) from exc
-    finally:
-        keys.wipe(key)
-    if as_json:
-        click.echo(json.dumps(report.as_json(), sort_keys=True))
-    else:
-        _print_report(report)
-    if report.problem:
-        raise Failure(f"purge {report.outcome}: {report.problem}")
-
-
-def _show_step(step: str) -> None:
-    click.echo(f"  {step.replace('_', ' ')}…", err=True)
-
-
-def _print_report(report) -> None:
-    if report.dry_run:
-        click.echo(f"Dry run: a purge now would remove {report.total} row(s); nothing changed.")
-    else:
-        click.echo(f"Purge {report.outcome}: {report.total} row(s) in {report.seconds:.2f} s.")
-    for kind, count in sorted(report.counts.items()):
-        click.echo(f"  {kind}: {count}")
-
-
-@cli.command()
 @click.option("--renew", is_flag=True, help="Replace the certificate with a new one.")
 @click.pass_obj
 def tls(instance: Instance, renew: bool) -> None:
@@ -399,43 +346,7 @@ def tls(instance: Instance, renew: bool) -> None:
     click.echo(f"SHA-256 fingerprint: {server.fingerprint(cert_path)}")
 
 
-@cli.command()
-@click.option(
-    "--role",
-    type=click.Choice(["volunteer", "coordinator"]),
-    required=True,
-    help="The role the new person will have.",
-)
-@passphrase_stdin
-@key_file_option
-@click.pass_obj
-def invite(instance: Instance, role: str, passphrase_stdin: bool, key_file: Path | None) -> None:
-    """Create a one-time invitation and print its link and a code to read aloud.
-
-    The person opens the link, or types the code at /join, and chooses a pseudonym and
-    a password. Valid for invites.valid_hours (72 by default), single use.
-
-    Example: casework invite --role volunteer
-    """
-    key = open_key(instance, passphrase_stdin, key_file)
-    hours = instance.settings["invites.valid_hours"]
-    try:
-        conn = connect(instance.store.path, key)
-    finally:
-        keys.wipe(key)
-    try:
-        now = int(time.time())
-        migrate(conn, now)  # the server may not have run since an upgrade
-        link = invites.create_with_code(conn, "invite", now, hours, role=role)
-        audit.record(conn, now, None, "invite.created", f"role:{role}")
-    finally:
-        conn.close()
-    click.echo(f"Invitation for a {role}, valid {hours} hours, single use.")
-    click.echo(f"Link:  {base_url(instance)}/join/{link.token}")
-    click.echo(f"Code:  {link.code}   (typed at {base_url(instance)}/join)")
-
-
-from casework import cli_demo, cli_keys  # noqa: E402,F401  (they register more commands)
+from casework import cli_demo, cli_keys, cli_people, cli_purge  # noqa: E402,F401  (more commands)
 
 
 def main() -> None:

@@ -1,0 +1,52 @@
+"""`casework invite`: an invitation from the command line, for the first days of a group
+or when no coordinator can sign in. Registered on the `casework` group by cli.py.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from casework import keys
+from casework.cli import Instance, base_url, cli, key_file_option, open_key, passphrase_stdin
+from casework.store import audit, invites
+from casework.store.db import connect
+from casework.store.migrations import migrate
+
+
+@cli.command()
+@click.option(
+    "--role",
+    type=click.Choice(["volunteer", "coordinator"]),
+    required=True,
+    help="The role the new person will have.",
+)
+@passphrase_stdin
+@key_file_option
+@click.pass_obj
+def invite(instance: Instance, role: str, passphrase_stdin: bool, key_file: Path | None) -> None:
+    """Create a one-time invitation and print its link and a code to read aloud.
+
+    The person opens the link, or types the code at /join, and chooses a pseudonym and
+    a password. Valid for invites.valid_hours (72 by default), single use.
+
+    Example: casework invite --role volunteer
+    """
+    key = open_key(instance, passphrase_stdin, key_file)
+    hours = instance.settings["invites.valid_hours"]
+    try:
+        conn = connect(instance.store.path, key)
+    finally:
+        keys.wipe(key)
+    try:
+        now = int(time.time())
+        migrate(conn, now)  # the server may not have run since an upgrade
+        link = invites.create_with_code(conn, "invite", now, hours, role=role)
+        audit.record(conn, now, None, "invite.created", f"role:{role}")
+    finally:
+        conn.close()
+    click.echo(f"Invitation for a {role}, valid {hours} hours, single use.")
+    click.echo(f"Link:  {base_url(instance)}/join/{link.token}")
+    click.echo(f"Code:  {link.code}   (typed at {base_url(instance)}/join)")

@@ -1,0 +1,64 @@
+"""`casework purge`: retention from the command line (cron, a systemd timer, by hand).
+Registered on the `casework` group by cli.py.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from casework import keys, purge_runs
+from casework.cli import Failure, Instance, cli, key_file_option, open_key, passphrase_stdin
+from casework.retention import PurgeRefused
+
+
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="Show what a purge would delete; change nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@passphrase_stdin
+@key_file_option
+@click.pass_obj
+def purge(
+    instance: Instance, dry_run: bool, as_json: bool, passphrase_stdin: bool, key_file: Path | None
+) -> None:
+    """Delete everything past its retention period, then compact the store.
+
+    Counts only are printed (never codes or content). Refused while another purge runs.
+    For cron or a systemd timer: see scripts/casework-purge.timer.
+
+    Example: casework purge --dry-run
+    """
+    settings = instance.settings
+    key = open_key(instance, passphrase_stdin, key_file)
+    progress = _show_step if sys.stdout.isatty() else None
+    try:
+        report = purge_runs.purge_with_key(
+            instance.path, key, settings, int(time.time()), dry_run=dry_run, progress=progress
+        )
+    except PurgeRefused as exc:
+        raise Failure(str(exc)) from exc
+    finally:
+        keys.wipe(key)
+    if as_json:
+        click.echo(json.dumps(report.as_json(), sort_keys=True))
+    else:
+        _print_report(report)
+    if report.problem:
+        raise Failure(f"purge {report.outcome}: {report.problem}")
+
+
+def _show_step(step: str) -> None:
+    click.echo(f"  {step.replace('_', ' ')}…", err=True)
+
+
+def _print_report(report) -> None:
+    if report.dry_run:
+        click.echo(f"Dry run: a purge now would remove {report.total} row(s); nothing changed.")
+    else:
+        click.echo(f"Purge {report.outcome}: {report.total} row(s) in {report.seconds:.2f} s.")
+    for kind, count in sorted(report.counts.items()):
+        click.echo(f"  {kind}: {count}")
