@@ -267,7 +267,12 @@ def _serve(instance: Instance, host: str, port: int, no_tls: bool, key: bytearra
         lifecycle.unlock_with_key(app, key)
     store = app.extensions["casework_store"]
     channel = control.LockChannel(
-        instance.path, lambda: lifecycle.lock_store(app, "command"), lambda: store.sealed
+        instance.path,
+        lambda: lifecycle.lock_store(app, "command"),
+        lambda: store.sealed,
+        lambda passphrase: lifecycle.unlock_answer(
+            lifecycle.unlock_with_passphrase(app, passphrase, "control-socket")
+        ),
     )
     try:
         channel.start()

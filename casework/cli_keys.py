@@ -59,6 +59,32 @@ def lock(instance: Instance) -> None:
 @cli.command()
 @passphrase_stdin
 @click.pass_obj
+def unlock(instance: Instance, passphrase_stdin: bool) -> None:
+    """Unlock the sealed server running on this instance with the store passphrase.
+
+    For operators on the machine itself (through control.sock, mode 0600), e.g. after a
+    reboot: the same as the unlock page, throttled the same way, and the purge runs first.
+
+    Example: casework unlock
+    """
+    if instance.store.keyed_by_key_file:
+        raise Failure("this store opens with its key file: start the server with --key-file")
+    answer = control.send(instance.path, "unlock", read_passphrase(passphrase_stdin))
+    messages = {
+        "wrong": "that passphrase does not open the store",
+        "busy": "another unlock is under way; try again in a moment",
+        "key_file": "this store opens with its key file",
+    }
+    if answer.startswith("wait "):
+        raise Failure(f"too many attempts: wait {answer.split()[1]} seconds")
+    if answer != "unlocked":
+        raise Failure(messages.get(answer, f"the server answered {answer!r}"))
+    click.echo("Unlocked: casework is serving.")
+
+
+@cli.command()
+@passphrase_stdin
+@click.pass_obj
 def rekey(instance: Instance, passphrase_stdin: bool) -> None:
     """Change the store passphrase: re-encrypt every page under a new key and a new salt.
 

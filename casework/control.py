@@ -25,6 +25,7 @@ log = logging.getLogger("casework")
 
 SOCKET_FILE = "control.sock"
 LOCK_FILE = "casework.lock"
+MAX_MESSAGE = 2048  # a command and a passphrase of at most 1024 characters
 # AF_UNIX paths are limited to 108 bytes including the final NUL.
 MAX_SOCKET_PATH = 107
 TIMEOUT_SECONDS = 5.0
@@ -58,11 +59,18 @@ def exclusive(instance: Path) -> Iterator[None]:
 
 
 class LockChannel:
-    """Listens on the control socket in a thread; ``lock`` locks, ``status`` answers."""
+    """Listens on the control socket in a thread: ``lock`` locks, ``unlock`` followed by
+    the passphrase on the next line unlocks, ``status`` answers."""
 
-    def __init__(self, instance: Path, on_lock: Callable[[], bool], sealed: Callable[[], bool]):
+    def __init__(
+        self,
+        instance: Path,
+        on_lock: Callable[[], bool],
+        sealed: Callable[[], bool],
+        on_unlock: Callable[[str], str] | None = None,
+    ):
         self.path = instance / SOCKET_FILE
-        self.on_lock, self.sealed = on_lock, sealed
+        self.on_lock, self.sealed, self.on_unlock = on_lock, sealed, on_unlock
         self._socket: socket.socket | None = None
 
     def start(self) -> None:
@@ -109,8 +117,12 @@ class LockChannel:
         if uid not in (os.getuid(), 0):
             conn.sendall(b"refused\n")
             return
-        command = conn.recv(64).strip()
-        if command == b"lock":
+        command, _, rest = _receive(conn).partition(b"\n")
+        command = command.strip()
+        if command == b"unlock" and self.on_unlock is not None:
+            passphrase = rest.split(b"\n", 1)[0].decode("utf-8", "replace")
+            conn.sendall(self.on_unlock(passphrase).encode("ascii") + b"\n")
+        elif command == b"lock":
             self.on_lock()
             conn.sendall(b"locked\n")
         elif command == b"status":
@@ -119,7 +131,20 @@ class LockChannel:
             conn.sendall(b"unknown\n")
 
 
-def send(instance: Path, command: str) -> str:
+def _receive(conn: socket.socket) -> bytes:
+    """One command (and, for unlock, a passphrase line), at most MAX_MESSAGE bytes."""
+    data = b""
+    while len(data) < MAX_MESSAGE and data.count(b"\n") < 2:
+        chunk = conn.recv(MAX_MESSAGE - len(data))
+        if not chunk:
+            break
+        data += chunk
+        if data.startswith((b"lock\n", b"status\n")):
+            break
+    return data
+
+
+def send(instance: Path, command: str, secret: str | None = None) -> str:
     """Send one command to the server running on ``instance`` and return its answer."""
     path = instance / SOCKET_FILE
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
@@ -130,5 +155,8 @@ def send(instance: Path, command: str) -> str:
             raise StoreError(f"no casework server is running on {instance}") from exc
         except PermissionError as exc:
             raise StoreError(f"not allowed to reach the server on {instance}") from exc
-        client.sendall(command.encode("ascii") + b"\n")
+        message = command.encode("ascii") + b"\n"
+        if secret is not None:
+            message += secret.encode("utf-8") + b"\n"
+        client.sendall(message)
         return client.recv(64).decode("ascii", "replace").strip()

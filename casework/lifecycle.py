@@ -127,6 +127,13 @@ def unlock_with_passphrase(app: Flask, passphrase: str, address: str) -> Outcome
         lifecycle.unlocking.release()
 
 
+def unlock_answer(outcome: Outcome) -> str:
+    """One word for `casework unlock` on the control socket."""
+    if outcome.problem == "throttled":
+        return f"wait {outcome.wait_seconds}"
+    return outcome.problem or "unlocked"
+
+
 def lock_store(app: Flask, reason: str, actor_id: int | None = None) -> bool:
     """Lock now: end every session, close every connection, overwrite the key.
 

@@ -269,6 +269,21 @@ def test_serve_without_a_passphrase_starts_sealed_and_casework_lock_locks(run, i
     assert not (instance / "control.sock").exists()
 
 
+def test_casework_unlock_from_the_command_line(run, instance, store_key):
+    sealed = _serve(instance)
+    try:
+        assert _status(sealed.port) == 503
+        wrong = run("unlock", "--passphrase-stdin", stdin="not the passphrase at all\n")
+        assert wrong.exit_code == 1 and "does not open" in wrong.output
+        assert _status(sealed.port) == 503
+        result = run("unlock", "--passphrase-stdin", stdin=PASSPHRASE + "\n")
+        assert result.exit_code == 0, result.output
+        assert _status(sealed.port) == 200
+        assert PASSPHRASE not in "".join(sealed.lines)
+    finally:
+        _stop(sealed)
+
+
 def test_casework_lock_without_a_server(run, instance, store_key):
     result = run("lock")
     assert result.exit_code == 1
