@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from casework.languages import SPOKEN
+
 CONFIG_FILE = "config.toml"
 LANGUAGES = ("fr", "en", "es")
 RETENTION_CEILING_DAYS = 365
@@ -95,11 +97,8 @@ TASK_KINDS = (
     "social_services",
     "other",
 )
-# ISO 639 codes; the interface names each language in the reader's own language.
-SPOKEN_LANGUAGES = (
-    "fr", "en", "es", "ar", "ht", "pt", "zh", "fa", "ru", "uk", "ti", "am",
-    "so", "sw", "wo", "ln", "tr", "hi", "pa", "ur", "ta", "bn", "tl", "vi",
-)  # fmt: skip
+# One list for what people speak (profile) and what tasks need: casework/languages.py.
+SPOKEN_LANGUAGES = tuple(SPOKEN)
 
 SETTINGS: dict[str, Setting] = {
     "host": Setting("0.0.0.0", _is_host, "an IP address or localhost"),  # noqa: S104

@@ -10,6 +10,8 @@ from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice
 
+from casework.languages import SPOKEN
+
 KIND_LABELS = {
     "hearing": _l("Hearing"),
     "border_agency": _l("Border-agency appointment"),
@@ -53,11 +55,12 @@ def kind_label(key: str) -> str:
 
 
 def language_label(code: str) -> str:
-    """A language named in the reader's language (from CLDR data, no catalog needed)."""
+    """A language named in the reader's language (from CLDR data, no catalog needed),
+    else in its own name."""
     try:
-        name = Locale.parse(code).get_display_name(get_locale()) or code
+        name = Locale.parse(code).get_display_name(get_locale()) or SPOKEN.get(code, code)
     except (ValueError, UnknownLocaleError):
-        return code
+        return SPOKEN.get(code, code)
     return name[:1].upper() + name[1:]
 
 
