@@ -110,30 +110,23 @@ def withdraw(token: str):
     return _staffing_change(token, staffing.leave, lambda _conn: current_user.id)
 
 
+def _named_volunteer(conn) -> int | None:
+    """The volunteer a coordinator's assign/unassign form names (None: no such person)."""
+    form = AssignForm()
+    return staffing.volunteer_id(conn, form.volunteer.data) if form.validate_on_submit() else None
+
+
+# The task is looked up before the form is read: an unknown token is a 404.
 @bp.route("/tasks/<token>/assign", methods=["POST"])
 @roles("coordinator")
 def assign(token: str):
-    form = AssignForm()  # the task is looked up first: an unknown token is a 404
-    return _staffing_change(
-        token,
-        staffing.take_place,
-        lambda conn: (
-            staffing.volunteer_id(conn, form.volunteer.data) if form.validate_on_submit() else None
-        ),
-    )
+    return _staffing_change(token, staffing.take_place, _named_volunteer)
 
 
 @bp.route("/tasks/<token>/unassign", methods=["POST"])
 @roles("coordinator")
 def unassign(token: str):
-    form = AssignForm()  # the task is looked up first: an unknown token is a 404
-    return _staffing_change(
-        token,
-        staffing.leave,
-        lambda conn: (
-            staffing.volunteer_id(conn, form.volunteer.data) if form.validate_on_submit() else None
-        ),
-    )
+    return _staffing_change(token, staffing.leave, _named_volunteer)
 
 
 @bp.route("/tasks/<token>/cancel", methods=["POST"])
