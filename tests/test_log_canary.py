@@ -12,16 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-import signal
-import socket
-import subprocess
-import sys
-import threading
 import time
-from pathlib import Path
 
 import pytest
-from live import CSRF, LiveClient
+from served import Served, post
 from support import PASSPHRASE
 from workflow import (
     COORD_PASSWORD,
@@ -35,16 +29,6 @@ from workflow import (
 )
 
 from casework import totp
-
-ROOT = Path(__file__).resolve().parent.parent
-# `casework serve` as installed, but with every logger at DEBUG before main() sets INFO.
-SERVE_AT_DEBUG = (
-    "import logging, sys\n"
-    "logging.basicConfig(level=logging.DEBUG, format='%(levelname)s %(name)s %(message)s')\n"
-    "from casework.cli import main\n"
-    "sys.argv[0] = 'casework'\n"
-    "main()\n"
-)
 
 
 def leaks(output: str, secrets: list[str], codes: list[str]) -> list[str]:
@@ -63,7 +47,7 @@ def test_the_canary_check_finds_a_leak():
 def test_workflow_in_process_logs_no_content_or_secret(app, caplog, capfd):
     caplog.set_level(logging.DEBUG)
     for name in list(logging.root.manager.loggerDict):  # libraries' loggers included
-        logging.getLogger(name).setLevel(logging.DEBUG)
+        caplog.set_level(logging.DEBUG, logger=name)  # restored after the test
     flow = Workflow(app).run()
     out, err = capfd.readouterr()
     logged = caplog.text + out + err
@@ -71,72 +55,6 @@ def test_workflow_in_process_logs_no_content_or_secret(app, caplog, capfd):
     assert "locked (manual)" in logged and "unlocked" in logged and "purge done" in logged
     assert len(flow.secrets) > 30 and len(flow.codes) >= 4
     assert leaks(logged, flow.secrets, flow.codes) == []
-
-
-# --- the real server process ----------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Served:
-    """`casework serve --init` at DEBUG; all its output is read by a thread until it ends."""
-
-    def __init__(self, instance: Path) -> None:
-        self.port = free_port()
-        command = [sys.executable, "-c", SERVE_AT_DEBUG, "--instance", str(instance), "serve"]
-        command += ["--host", "127.0.0.1", "--port", str(self.port)]
-        self.process = subprocess.Popen(
-            [*command, "--init", "--passphrase-stdin"],
-            cwd=ROOT,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        self.process.stdin.write(f"{PASSPHRASE}\n{PASSPHRASE}\n")
-        self.process.stdin.close()
-        self.lines: list[str] = []
-        self.started = threading.Event()
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-        assert self.started.wait(60), self.output
-        self.cafile = str(instance / "tls" / "cert.pem")
-
-    def _read(self) -> None:
-        for line in self.process.stdout:
-            self.lines.append(line)
-            if "serving on" in line:
-                self.started.set()
-        self.started.set()
-
-    @property
-    def output(self) -> str:
-        return "".join(self.lines)
-
-    def client(self) -> LiveClient:
-        return LiveClient("localhost", self.port, self.cafile)
-
-    def stop(self) -> str:
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.reader.join(timeout=10)
-        self.process.stdout.close()
-        return self.output
-
-
-def post(client: LiveClient, url: str, fields: dict, page: str | None = None, csrf=True):
-    form = dict(fields)
-    if csrf:
-        form["csrf_token"] = CSRF.search(client.get(page or url)[1]).group(1)
-    return client.request("POST", url, form)
 
 
 class LiveFlow:
@@ -245,7 +163,7 @@ class LiveFlow:
 
 @pytest.mark.slow
 def test_workflow_on_the_real_server_prints_no_content_or_secret(instance):
-    served = Served(instance)
+    served = Served(instance, "--init", "--passphrase-stdin", stdin_text=f"{PASSPHRASE}\n" * 2)
     flow = LiveFlow(served)
     try:
         setup_path = re.search(r"(/setup/[\w-]+)", served.output).group(1)
