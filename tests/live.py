@@ -18,6 +18,7 @@ class LiveClient:
         else:
             self.conn = http.client.HTTPConnection(host, port, timeout=30)
         self.cookies: dict[str, str] = {}
+        self.location: str | None = None  # the last response's Location header
 
     def request(self, method: str, path: str, form: dict | None = None):
         headers = {"Accept-Language": "en"}
@@ -30,6 +31,7 @@ class LiveClient:
         self.conn.request(method, path, body=body, headers=headers)
         response = self.conn.getresponse()
         text = response.read().decode("utf-8", "replace")
+        self.location = response.getheader("Location")
         for header in response.headers.get_all("Set-Cookie") or []:
             name, _, rest = header.partition("=")
             value = rest.split(";", 1)[0]

@@ -42,6 +42,9 @@ def hash_params() -> passwords.HashParams:
 
 def safe_next(target: str | None) -> str:
     """Stay on our own host after sign-in: only a local path is followed."""
+    # A control character (a newline above all) cannot go into a Location header.
+    if target and any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
+        return url_for("home.index")
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:

@@ -1,0 +1,178 @@
+"""SECURITY.md item 16, the log canary: markers in every free-text field, the passwords,
+TOTP secrets and codes, invite codes, session ids and the store passphrase never reach
+a log line or the console, in the test client (every logger at DEBUG, fd-level output)
+nor in the real `casework serve` process (its whole output, with logging at DEBUG).
+
+Error paths are where content leaks (exception messages quote input), so the workflows
+include guard refusals, wrong passwords and codes, CSRF failures and a wrong passphrase.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import time
+
+import pytest
+from served import Served, post
+from support import PASSPHRASE
+from workflow import (
+    COORD_PASSWORD,
+    MARKERS,
+    VOL_PASSWORD,
+    WRONG_CODE,
+    WRONG_INVITE,
+    WRONG_PASSPHRASE,
+    WRONG_PASSWORD,
+    Workflow,
+)
+
+from casework import totp
+
+
+def leaks(output: str, secrets: list[str], codes: list[str]) -> list[str]:
+    """The secrets found in ``output``; six-digit codes only as whole numbers."""
+    found = [secret for secret in secrets if secret and secret.lower() in output.lower()]
+    found += [code for code in codes if re.search(rf"(?<!\d){code}(?!\d)", output)]
+    return found
+
+
+def test_the_canary_check_finds_a_leak():
+    assert leaks("INFO x saffroninstructionsmarker", [MARKERS["instructions"]], []) != []
+    assert leaks("code 123456 used", [], ["123456"]) == ["123456"]
+    assert leaks("at 1772463600", [], ["772463"]) == []
+
+
+def test_workflow_in_process_logs_no_content_or_secret(app, caplog, capfd):
+    caplog.set_level(logging.DEBUG)
+    for name in list(logging.root.manager.loggerDict):  # libraries' loggers included
+        caplog.set_level(logging.DEBUG, logger=name)  # restored after the test
+    flow = Workflow(app).run()
+    out, err = capfd.readouterr()
+    logged = caplog.text + out + err
+    # The capture works: the lock, unlock and purge said what they did.
+    assert "locked (manual)" in logged and "unlocked" in logged and "purge done" in logged
+    assert len(flow.secrets) > 30 and len(flow.codes) >= 4
+    assert leaks(logged, flow.secrets, flow.codes) == []
+
+
+class LiveFlow:
+    """The workflow against the real server, on the real clock; records its secrets."""
+
+    def __init__(self, served: Served) -> None:
+        self.served = served
+        self.coord, self.vol = served.client(), served.client()
+        self.secrets = [PASSPHRASE, COORD_PASSWORD, VOL_PASSWORD, WRONG_PASSWORD, WRONG_CODE,
+                        WRONG_INVITE, WRONG_PASSPHRASE, *MARKERS.values()]  # fmt: skip
+        self.codes: list[str] = []
+
+    def cookies(self) -> None:
+        for client in (self.coord, self.vol):
+            self.secrets += list(client.cookies.values())
+
+    def run(self, setup_path: str) -> None:
+        handle = MARKERS["coord_handle"]
+        form = {"handle": handle, "password": COORD_PASSWORD, "confirm": COORD_PASSWORD}
+        assert post(self.coord, setup_path, form)[0] == 302
+        page = self.coord.get("/profile/second-factor")[1]
+        shown = re.search(r'<code class="secret">([A-Z2-7 ]+)</code>', page).group(1)
+        self.secret = totp.base32_to_secret(shown)
+        self.secrets += [shown, shown.replace(" ", ""), self.secret.hex()]
+        assert post(self.coord, "/profile/second-factor", {"code": WRONG_CODE})[0] == 200
+        done = post(self.coord, "/profile/second-factor", {"code": self.code(-30)})[1]
+        self.secrets += re.findall(r"<li><code>([A-Z0-9-]+)</code></li>", done)
+        self.cookies()
+        self.invite()
+        self.case_and_task()
+        self.lock_and_unlock()
+        self.error_paths()
+
+    def code(self, offset: int) -> str:
+        code = totp.code_at(self.secret, time.time() + offset)
+        self.codes.append(code)
+        return code
+
+    def invite(self) -> None:
+        shown = post(self.coord, "/people/invite", {"role": "volunteer"}, "/people/")[1]
+        code = re.search(r'<code id="invite-code">([^<]+)</code>', shown).group(1)
+        token = re.search(r'<code id="invite-link">[^<]*/join/([^<]+)</code>', shown).group(1)
+        self.secrets += [code, token]
+        assert post(self.vol, "/join", {"code": WRONG_INVITE})[0] == 200
+        assert post(self.vol, "/join", {"code": code})[0] == 302
+        form = {"handle": MARKERS["vol_handle"], "password": VOL_PASSWORD, "confirm": VOL_PASSWORD}
+        assert post(self.vol, "/join/finish", form)[0] == 302
+        self.cookies()
+
+    def case_and_task(self) -> None:
+        page = self.coord.get("/cases/new")[1]
+        coordinator = re.search(r'<option selected value="(\d+)"|value="(\d+)" selected', page)
+        chosen = next(group for group in coordinator.groups() if group)
+        form = {"context_note": MARKERS["context_note"], "coordinator": chosen}
+        status, _ = post(self.coord, "/cases/new", form)
+        assert status == 302
+        self.case = self._location()
+        day = (dt.datetime.now(dt.UTC) + dt.timedelta(days=3)).date().isoformat()
+        task = {"kind": "hearing", "day": day, "start": "09:00", "duration": "120",
+                "place": MARKERS["place"], "meeting_point": MARKERS["meeting_point"],
+                "people_needed": "2", "languages": "es",
+                "instructions": MARKERS["instructions"]}  # fmt: skip
+        assert post(self.coord, f"/cases/{self.case}/tasks/new", task)[0] == 302
+        self.task = self._location()
+        self.secrets += [self.case, self.task]
+        page = f"/tasks/{self.task}"
+        assert post(self.vol, f"{page}/signup", {}, page)[0] == 302
+        assert MARKERS["instructions"] in self.vol.get(page)[1]
+        self.bad_task = {**task, "instructions": MARKERS["refused_note"] + " 514-555-0199"}
+
+    def _location(self) -> str:
+        return self.coord.location.rsplit("/", 1)[1]
+
+    def error_paths(self) -> None:
+        """Last, as they fill the per-address throttle (5 failures a minute): 429 is fine."""
+        refused = {"context_note": MARKERS["refused_note"] + " call 514-555-0199"}
+        assert post(self.coord, f"/cases/{self.case}/edit", refused)[0] == 200
+        assert post(self.coord, f"/cases/{self.case}/tasks/new", self.bad_task)[0] == 200
+        no_csrf = {"context_note": MARKERS["csrf_note"]}
+        assert post(self.coord, "/cases/new", no_csrf, csrf=False)[0] == 400
+        page = f"/tasks/{self.task}"
+        post(self.coord, f"{page}/assign", {"volunteer": MARKERS["unknown_handle"]}, page)
+        wrong = {"current": WRONG_PASSWORD, "password": "x" * 20, "confirm": "x" * 20}
+        assert post(self.vol, "/profile/password", wrong)[0] == 200
+        stranger = self.served.client()
+        form = {"handle": MARKERS["coord_handle"], "password": COORD_PASSWORD}
+        assert post(stranger, "/signin", form)[0] == 302
+        assert post(stranger, "/signin/code", {"code": WRONG_CODE})[0] == 200
+        for handle in (MARKERS["coord_handle"], MARKERS["unknown_handle"]):
+            form = {"handle": handle, "password": WRONG_PASSWORD}
+            assert post(stranger, "/signin", form)[0] in (200, 429)
+        stranger.close()
+
+    def lock_and_unlock(self) -> None:
+        assert post(self.coord, "/lock", {})[0] == 302
+        assert post(self.coord, "/unlock", {"passphrase": WRONG_PASSPHRASE}, "/")[0] == 503
+        assert post(self.coord, "/unlock", {"passphrase": PASSPHRASE}, "/")[0] == 302
+        form = {"handle": MARKERS["coord_handle"], "password": COORD_PASSWORD}
+        assert post(self.coord, "/signin", form)[0] == 302
+        assert post(self.coord, "/signin/code", {"code": self.code(0)})[0] == 302
+        assert self.coord.get("/")[0] == 200
+        self.cookies()
+        form = {"handle": MARKERS["vol_handle"], "password": VOL_PASSWORD}
+        assert post(self.vol, "/signin", form)[0] == 302
+
+
+@pytest.mark.slow
+def test_workflow_on_the_real_server_prints_no_content_or_secret(instance):
+    served = Served(instance, "--init", "--passphrase-stdin", stdin_text=f"{PASSPHRASE}\n" * 2)
+    flow = LiveFlow(served)
+    try:
+        setup_path = re.search(r"(/setup/[\w-]+)", served.output).group(1)
+        flow.run(setup_path)
+    finally:
+        for client in (flow.coord, flow.vol):
+            client.close()
+        output = served.stop()
+    # The first setup link is printed on purpose, for the person who starts the server.
+    assert "INFO casework" in output and "locked (manual)" in output
+    assert len(flow.secrets) > 30
+    assert leaks(output, flow.secrets, flow.codes) == [], output
