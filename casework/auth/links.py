@@ -13,15 +13,11 @@ from casework import clock, passwords, throttle
 from casework.auth import joining
 from casework.auth.attempts import TOO_MANY
 from casework.auth.forms import JoinForm, NewPasswordForm, SetupForm
-from casework.auth.views import after_signin, hash_params, start_session
+from casework.auth.views import accept_link, hash_params, link_unusable
 from casework.store import get_db, invites, users
 
 bp = Blueprint("links", __name__)
 LINK_KEY = "link"
-
-
-def _unusable():
-    return render_template("auth/link_unusable.html"), 404
 
 
 @bp.route("/join", methods=["GET", "POST"])
@@ -46,7 +42,7 @@ def join():
 def follow(token: str):
     link = invites.find_usable_link(get_db(), token, clock.now())
     if link is None:
-        return _unusable()
+        return link_unusable()
     session[LINK_KEY] = link["id"]
     return redirect(url_for("links.finish"))
 
@@ -57,22 +53,14 @@ def finish():
     link_id = session.get(LINK_KEY)
     link = invites.get_usable(conn, link_id, now) if isinstance(link_id, int) else None
     if link is None:
-        return _unusable()
+        return link_unusable()
     if link["purpose"] == "reset":
         return _reset(conn, link, now)
     form = SetupForm()
     if form.validate_on_submit():
-        password_hash = passwords.hash_password(form.password.data, hash_params())
-        try:
-            user = joining.accept(conn, link, form.handle.data, password_hash, now, "invite.used")
-        except joining.LinkUsed:
-            return _unusable()
-        except users.HandleTaken:
-            form.handle.errors.append(_("This pseudonym is taken: choose another."))
-        else:
-            start_session(user)
-            flash(_("Your account is ready."), "info")
-            return after_signin(user, None)
+        done = accept_link(conn, link, form, now, "invite.used")
+        if done is not None:
+            return done
     return render_template("auth/accept.html", form=form, role=link["role"])
 
 
@@ -85,7 +73,7 @@ def _reset(conn, link, now: int):
         try:
             joining.reset_password(conn, link, password_hash, now)
         except joining.LinkUsed:
-            return _unusable()
+            return link_unusable()
         session.pop(LINK_KEY, None)
         flash(_("Your new password is set. Sign in with it."), "info")
         return redirect(url_for("auth.signin"))

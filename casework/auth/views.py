@@ -135,23 +135,37 @@ def signout():
     return redirect(url_for("auth.signin"))
 
 
+def link_unusable():
+    return render_template("auth/link_unusable.html"), 404
+
+
+def accept_link(conn, link, form: SetupForm, now: int, action: str):
+    """Create the account a setup link or invite allows, and sign it in.
+
+    Returns the response to send, or None when the form gets an error to show again.
+    """
+    password_hash = passwords.hash_password(form.password.data, hash_params())
+    try:
+        user = joining.accept(conn, link, form.handle.data, password_hash, now, action)
+    except joining.LinkUsed:
+        return link_unusable()
+    except users.HandleTaken:
+        form.handle.errors.append(_("This pseudonym is taken: choose another."))
+        return None
+    start_session(user)
+    flash(_("Your account is ready."), "info")
+    return after_signin(user, None)
+
+
 @bp.route("/setup/<token>", methods=["GET", "POST"])
 def setup(token: str):
     conn, now = get_db(), clock.now()
     link = invites.find_usable(conn, token, "setup", now)
     if link is None:
-        return render_template("auth/link_unusable.html"), 404
+        return link_unusable()
     form = SetupForm()
     if form.validate_on_submit():
-        password_hash = passwords.hash_password(form.password.data, hash_params())
-        try:
-            user = joining.accept(conn, link, form.handle.data, password_hash, now, "setup.used")
-        except joining.LinkUsed:
-            return render_template("auth/link_unusable.html"), 404
-        except users.HandleTaken:
-            form.handle.errors.append(_("This pseudonym is taken: choose another."))
-        else:
-            start_session(user)
-            flash(_("Your account is ready."), "info")
-            return after_signin(user, None)
+        done = accept_link(conn, link, form, now, "setup.used")
+        if done is not None:
+            return done
     return render_template("auth/setup.html", form=form, token=token)
