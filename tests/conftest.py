@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from support import CHEAP_CONFIG, CHEAP_KDF, PASSPHRASE, Accounts
 
 from casework import create_app
+from casework.cli import cli
 from casework.store import Store
 
 
@@ -39,6 +41,17 @@ def client(app):
 @pytest.fixture
 def conn(app):
     return app.extensions["casework_store"].conn()
+
+
+@pytest.fixture
+def run(instance):
+    """`casework --instance <the test instance> ...` through click's runner."""
+    runner = CliRunner()
+
+    def invoke(*args: str, stdin: str | None = None):
+        return runner.invoke(cli, ["--instance", str(instance), *args], input=stdin)
+
+    return invoke
 
 
 @pytest.fixture

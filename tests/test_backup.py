@@ -22,16 +22,6 @@ MARKER = "zebra-quartz-4471"
 
 
 @pytest.fixture
-def run(instance):
-    runner = CliRunner()
-
-    def invoke(*args: str, stdin: str | None = None):
-        return runner.invoke(cli, ["--instance", str(instance), *args], input=stdin)
-
-    return invoke
-
-
-@pytest.fixture
 def filled(app, accounts, instance):
     """A store with people in it (the marker as a handle), then locked."""
     for number in range(12):

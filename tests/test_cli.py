@@ -14,16 +14,6 @@ from support import PASSPHRASE
 from casework.cli import cli
 
 
-@pytest.fixture
-def run(instance):
-    runner = CliRunner()
-
-    def invoke(*args: str, stdin: str | None = None):
-        return runner.invoke(cli, ["--instance", str(instance), *args], input=stdin)
-
-    return invoke
-
-
 def digest(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 

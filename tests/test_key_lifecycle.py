@@ -13,27 +13,15 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from support import PASSPHRASE
 
 from casework import keys
-from casework.cli import cli
 from casework.store import Store, WrongKey
 from casework.store.db import connect, integrity_problems, transaction
 
 NEW_PASSPHRASE = "a completely different passphrase"
 CASEWORK = (sys.executable, "-m", "casework")
 LOCAL = ("--host", "127.0.0.1", "--port")
-
-
-@pytest.fixture
-def run(instance):
-    runner = CliRunner()
-
-    def invoke(*args: str, stdin: str | None = None):
-        return runner.invoke(cli, ["--instance", str(instance), *args], input=stdin)
-
-    return invoke
 
 
 def digest(path: Path) -> str:
