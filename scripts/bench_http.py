@@ -66,6 +66,7 @@ class Server:
 def start(command: list[str], instance: Path, passphrase: str | None, log: Path) -> Server:
     """Start a server command (``--port`` is added) and wait until it serves."""
     port = free_port()
+    seen = log.stat().st_size if log.exists() else 0  # only this start's output counts
     stdin = subprocess.PIPE if passphrase is not None else subprocess.DEVNULL
     with open(log, "ab") as out:
         process = subprocess.Popen(
@@ -78,7 +79,7 @@ def start(command: list[str], instance: Path, passphrase: str | None, log: Path)
         process.stdin.close()
     server = Server(process, port, str(instance / "tls" / "cert.pem"), log)
     deadline = time.monotonic() + START_SECONDS
-    while b"is serving on" not in log.read_bytes():
+    while b"is serving on" not in log.read_bytes()[seen:]:
         if process.poll() is not None or time.monotonic() > deadline:
             server.stop()
             raise RuntimeError(f"the server did not start: see {log}\n{log.read_text()[-2000:]}")
