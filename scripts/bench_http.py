@@ -53,6 +53,12 @@ class Server:
                 return round(int(line.split()[1]) / 1024, 1)
         raise RuntimeError("no VmHWM in /proc: peak memory needs Linux")
 
+    def reset_peak(self) -> float:
+        """Start VmHWM afresh (Linux: clear_refs 5); return the peak until now."""
+        before = self.peak_rss_mb()
+        Path(f"/proc/{self.process.pid}/clear_refs").write_text("5")
+        return before
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)

@@ -67,6 +67,8 @@ def test_naive_purge_unlock_memory(figures):
     assert all(number(s) for s in purge["steps"].values())
     assert 0.2 <= purge["removed_share"]["tasks"] <= 0.6  # about 30% was aimed at
     assert number(figures["purge_latency_ms"])
-    assert figures["purge_during_pages"]["purge_outcome"] == "done"
+    during = figures["purge_during_pages"]
+    assert during["purge_outcome"] == "done" and during["covered"]
+    assert during["pages"]["errors"] == 0 and during["pages"]["unexpected"] == 0
     assert number(figures["unlock_seconds"]) and figures["unlock_seconds"] > 0
     assert number(figures["peak_rss_mb"]) and figures["peak_rss_mb"] > 0
