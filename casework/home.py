@@ -13,6 +13,8 @@ from casework.tasks.forms import ButtonForm
 
 bp = Blueprint("home", __name__)
 OPEN_TASKS_SHOWN = 20
+# The home is a phone page: the next few of one's own tasks; the week view has the rest.
+MY_TASKS_SHOWN = 10
 
 
 @bp.route("/")
@@ -36,7 +38,7 @@ def index():
         )
     return render_template(
         "home/volunteer.html",
-        mine=boards.my_next_tasks(conn, current_user.id, now),
+        mine=boards.my_next_tasks(conn, current_user.id, now, MY_TASKS_SHOWN),
         to_debrief=boards.awaiting_debrief(conn, current_user.id, now),
         could_take=boards.open_for(
             conn, current_user.id, now, current_user.languages, OPEN_TASKS_SHOWN

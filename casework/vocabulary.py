@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 
-from babel import Locale, UnknownLocaleError
+from babel import Locale, UnknownLocaleError, dates
 from flask import Flask, current_app
-from flask_babel import format_datetime, get_locale
+from flask_babel import get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice
 
@@ -57,11 +58,26 @@ def kind_label(key: str) -> str:
 def language_label(code: str) -> str:
     """A language named in the reader's language (from CLDR data, no catalog needed),
     else in its own name."""
+    return _language_name(code, str(get_locale()))
+
+
+@functools.lru_cache(maxsize=512)
+def _language_name(code: str, reader: str) -> str:
     try:
-        name = Locale.parse(code).get_display_name(get_locale()) or SPOKEN.get(code, code)
+        name = Locale.parse(code).get_display_name(reader) or SPOKEN.get(code, code)
     except (ValueError, UnknownLocaleError):
         return SPOKEN.get(code, code)
     return name[:1].upper() + name[1:]
+
+
+@functools.lru_cache(maxsize=1024)
+def _language_list(text: str, reader: str) -> str:
+    return ", ".join(_language_name(c, reader) for c in split_codes(text))
+
+
+def language_labels(text: str | None) -> str:
+    """Stored comma-separated language codes as names in the reader's language."""
+    return _language_list(text or "", str(get_locale()))
 
 
 def kind_choices() -> list[SelectChoice]:
@@ -93,11 +109,13 @@ def when(epoch: int | None, style: str = "medium") -> str:
     if epoch is None:
         return ""
     moment = datetime.fromtimestamp(epoch, UTC)
-    if style == "time":
-        return format_datetime(moment, "HH:mm")
-    if style == "day":
-        return format_datetime(moment, "EEEE d MMMM")
-    return format_datetime(moment, "EEE d MMM, HH:mm")
+    pattern = WHEN_PATTERNS.get(style, WHEN_PATTERNS["medium"])
+    # Babel directly (as flask_babel.format_datetime does, minus its per-call lookups):
+    # a board formats hundreds of dates per page.
+    return dates.format_datetime(moment, pattern, tzinfo=get_timezone(), locale=get_locale())
+
+
+WHEN_PATTERNS = {"time": "HH:mm", "day": "EEEE d MMMM", "medium": "EEE d MMM, HH:mm"}
 
 
 def init_app(app: Flask) -> None:
@@ -107,5 +125,5 @@ def init_app(app: Flask) -> None:
         area=area,
         outcome_label=lambda key: OUTCOME_LABELS.get(key, key),
         state_label=lambda key: STATE_LABELS.get(key, key),
-        languages=lambda text: ", ".join(language_label(c) for c in split_codes(text)),
+        languages=language_labels,
     )

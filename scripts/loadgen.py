@@ -17,7 +17,8 @@ import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-ProcessBody = Callable[[int, int], tuple[str, str, dict | None]]
+# plan(client index, request number, client) -> (method, path, form or None)
+Plan = Callable[[int, int, "Client"], tuple[str, str, dict | None]]
 
 
 @dataclass
@@ -47,6 +48,7 @@ def _connection(target: Target) -> http.client.HTTPConnection:
 def _one_client(target, client, plan, seconds, results, index) -> None:
     conn = _connection(target)
     latencies, errors, deadline, number = [], 0, time.monotonic() + seconds, 0
+    statuses: dict[int, int] = {}
     while time.monotonic() < deadline:
         method, path, form = plan(index, number, client)
         number += 1
@@ -66,12 +68,32 @@ def _one_client(target, client, plan, seconds, results, index) -> None:
             conn.close()
             conn = _connection(target)
         elapsed = (time.perf_counter() - started) * 1000
+        statuses[status] = statuses.get(status, 0) + 1
         if status >= 500:
             errors += 1
         else:
             latencies.append(elapsed)
+        if form is not None and 300 <= status < 400:
+            # A browser follows the redirect (and shows the flashed message, which would
+            # otherwise pile up in the session): do the same, untimed.
+            conn, status = _follow(conn, target, response.getheader("Location", "/"), headers)
+            errors += status >= 500
     conn.close()
-    results.append((latencies, errors))
+    results.append((latencies, errors, statuses))
+
+
+def _follow(conn, target: Target, location: str, headers: dict):
+    path = urllib.parse.urlsplit(location)
+    path = (path.path or "/") + (f"?{path.query}" if path.query else "")
+    headers = {k: v for k, v in headers.items() if k != "Content-Type"}
+    try:
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        return conn, response.status
+    except (OSError, http.client.HTTPException):
+        conn.close()
+        return _connection(target), 599
 
 
 def _process(target, clients, plan, seconds, offset, queue) -> None:
@@ -95,7 +117,9 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[rank]
 
 
-def run(target: Target, clients: list[Client], plan, seconds: float, processes: int = 4) -> dict:
+def run(
+    target: Target, clients: list[Client], plan: Plan, seconds: float, processes: int = 4
+) -> dict:
     """Drive every client for ``seconds``; return rps, p50/p95/p99 (ms) and errors."""
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
@@ -112,10 +136,13 @@ def run(target: Target, clients: list[Client], plan, seconds: float, processes: 
         offset += len(share)
     latencies: list[float] = []
     errors = 0
+    statuses: dict[int, int] = {}
     for _ in workers:
-        for each, failed in queue.get(timeout=seconds + 120):
+        for each, failed, seen in queue.get(timeout=seconds + 120):
             latencies.extend(each)
             errors += failed
+            for status, count in seen.items():
+                statuses[status] = statuses.get(status, 0) + count
     for worker in workers:
         worker.join()
     return {
@@ -123,6 +150,8 @@ def run(target: Target, clients: list[Client], plan, seconds: float, processes: 
         "p50_ms": round(statistics.median(latencies), 2) if latencies else None,
         "p95_ms": round(percentile(latencies, 0.95), 2),
         "p99_ms": round(percentile(latencies, 0.99), 2),
+        "max_ms": round(max(latencies), 2) if latencies else None,
         "errors": errors,
         "requests": len(latencies) + errors,
+        "statuses": {str(k): v for k, v in sorted(statuses.items())},
     }

@@ -128,3 +128,15 @@ def test_guard_message_in_each_language(team):
             assert "This looks like an e-mail address." in response.text
             assert "We never store this kind of information" in response.text
     assert team.count("cases") == 0
+
+
+def test_volunteer_home_shows_the_next_ten_of_ones_own_tasks(team):
+    code = team.open_case(team.coord)
+    ana = team.person("ana")
+    for day in range(5, 17):  # twelve upcoming tasks, 5 to 16 March
+        token = team.add_task(team.coord, code, day=f"2026-03-{day:02d}", people_needed="1")
+        team.post(team.coord, f"/tasks/{token}/assign", {"volunteer": "ana"})
+    home = ana.get("/").text
+    mine = home[home.index('id="mine"') : home.index('id="could-take"')]
+    assert mine.count('<article class="card') == 10
+    assert "5 Mar" in mine and "14 Mar" in mine and "15 Mar" not in mine  # the soonest ten

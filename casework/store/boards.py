@@ -66,13 +66,13 @@ def dormant_cases(conn: Connection, now: int, flag_days: int) -> list[Row]:
     ).fetchall()
 
 
-def my_next_tasks(conn: Connection, user_id: int, now: int) -> list[Row]:
-    """A volunteer's upcoming (or running) tasks, soonest first."""
+def my_next_tasks(conn: Connection, user_id: int, now: int, limit: int = BOARD_LIMIT) -> list[Row]:
+    """A volunteer's upcoming (or running) tasks, soonest first (at most ``limit``)."""
     return conn.execute(
         f"SELECT {_SUMMARY} FROM assignments m JOIN tasks t ON t.id = m.task_id"  # noqa: S608
         " WHERE m.user_id = ? AND t.ends_at > ? AND t.state IN ('open', 'staffed')"
         " ORDER BY t.starts_at LIMIT ?",
-        (user_id, now, BOARD_LIMIT),
+        (user_id, now, limit),
     ).fetchall()
 
 

@@ -1,0 +1,72 @@
+"""The terminal table of ./scripts/bench, with each figure against its target."""
+
+from __future__ import annotations
+
+# (what, target, is it met?) per figure; targets from the benchmark issue (medium scale).
+PAGE_P95_MS = {"volunteer_home": 50, "board": 80}
+STORE_RATIO = 1.2
+SHARE_OF_CEILING = 0.25
+NAIVE_RATIO = 20
+PURGE_SECONDS = 1.5
+UNLOCK_SECONDS = 3
+PEAK_MB = 200
+
+
+def _mark(met: bool | None) -> str:
+    return "" if met is None else ("ok" if met else "MISSED")
+
+
+def _row(*cells) -> str:
+    widths = (28, 11, 11, 11, 11, 9, 8)
+    return "".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in
+                   enumerate(zip(cells, widths, strict=False)))  # fmt: skip
+
+
+def table(r: dict) -> str:
+    """The figures as text; targets are shown but only mean something at medium scale."""
+    m = r["machine"]
+    lines = [
+        f"casework bench, scale {r['scale']} ({r['demo']['cases']} cases,"
+        f" {r['demo']['tasks']} tasks, {r['demo']['people']} people)",
+        f"{m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, Python {m['python']},"
+        f" SQLCipher {m['sqlcipher']}, load {m['load_average']}",
+        "",
+        "A. store functions (ms, median)",
+        _row("function", "keyed", "unkeyed", "ratio", "", "", "target"),
+    ]
+    for name, f in r["store"].items():
+        met = f["ratio"] is not None and f["ratio"] <= STORE_RATIO
+        lines.append(_row(name, f["keyed_ms"], f["unkeyed_ms"], f["ratio"], "", "", _mark(met)))
+    lines += [
+        "",
+        f"B. pages over HTTPS, {r['clients']} clients, {r['seconds_per_page']} s each (ms)",
+        _row("page", "req/s", "p50", "p95", "p99", "errors", "target"),
+    ]
+    for page, h in r["http"].items():
+        met = None
+        if page in PAGE_P95_MS:
+            met = h["p95_ms"] <= PAGE_P95_MS[page] and not h["errors"]
+        lines.append(
+            _row(page, h["rps"], h["p50_ms"], h["p95_ms"], h["p99_ms"], h["errors"], _mark(met))
+        )
+    odd = {p: h["unexpected"] for p, h in r["http"].items() if h.get("unexpected")}
+    if odd:
+        lines.append(f"answers other than the page itself (bench problem?): {odd}")
+    share = r["share_of_ceiling"]["volunteer_home"]
+    naive = r["naive"]
+    lines += [
+        "",
+        f"volunteer home / ceiling: {share:.0%}  {_mark(share >= SHARE_OF_CEILING)}",
+        f"C. naive way: {naive['rps']} req/s (p95 {naive['p95_ms']} ms);"
+        f" casework is {naive['ratio']}x  {_mark((naive['ratio'] or 0) >= NAIVE_RATIO)}",
+        f"D. purge: {r['purge']['seconds']} s {r['purge']['steps']},"
+        f" removed {r['purge']['removed_share']}  {_mark(r['purge']['seconds'] <= PURGE_SECONDS)}",
+        f"   worst volunteer-home latency during a purge: {r['purge_latency_ms']} ms"
+        f"  {_mark(r['purge_latency_ms'] <= 2000)}",
+        f"E. unlock to first page: {r['unlock_seconds']} s"
+        f"  {_mark(r['unlock_seconds'] <= UNLOCK_SECONDS)}",
+        f"   server peak memory during B: {r['peak_rss_mb']} MB"
+        f"  {_mark(r['peak_rss_mb'] <= PEAK_MB)}"
+        f" (start, with the purge at unlock: {r['startup_peak_rss_mb']} MB)",
+    ]
+    return "\n".join(lines)
