@@ -12,7 +12,7 @@ from casework.store import boards, get_db
 from casework.tasks.forms import ButtonForm
 
 bp = Blueprint("home", __name__)
-OPEN_TASKS_SHOWN = 20
+OPEN_TASKS_SHOWN = 12
 # The home is a phone page: the next few of one's own tasks; the week view has the rest.
 MY_TASKS_SHOWN = 10
 
@@ -35,6 +35,7 @@ def index():
             button=ButtonForm(),
             now=now,
             soon=now + boards.URGENT_WINDOW,
+            board_limit=boards.BOARD_LIMIT,
         )
     return render_template(
         "home/volunteer.html",

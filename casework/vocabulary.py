@@ -51,7 +51,12 @@ def spoken() -> list[str]:
 
 def kind_label(key: str) -> str:
     """A kind in the reader's language; a custom kind shows its key readably."""
-    label = KIND_LABELS.get(key)
+    return _kind_label(key, str(get_locale()))
+
+
+@functools.lru_cache(maxsize=512)
+def _kind_label(key: str, _reader: str) -> str:
+    label = KIND_LABELS.get(key)  # the lazy string translates into the current locale
     return str(label) if label is not None else key.replace("_", " ").capitalize()
 
 
@@ -108,11 +113,15 @@ def when(epoch: int | None, style: str = "medium") -> str:
     """An epoch second shown in the instance time zone and the reader's language."""
     if epoch is None:
         return ""
+    return _when(epoch, style, get_timezone(), get_locale())
+
+
+# Every volunteer's home shows the same upcoming tasks: their dates are formatted once.
+@functools.lru_cache(maxsize=8192)
+def _when(epoch: int, style: str, zone, locale) -> str:
     moment = datetime.fromtimestamp(epoch, UTC)
     pattern = WHEN_PATTERNS.get(style, WHEN_PATTERNS["medium"])
-    # Babel directly (as flask_babel.format_datetime does, minus its per-call lookups):
-    # a board formats hundreds of dates per page.
-    return dates.format_datetime(moment, pattern, tzinfo=get_timezone(), locale=get_locale())
+    return dates.format_datetime(moment, pattern, tzinfo=zone, locale=locale)
 
 
 WHEN_PATTERNS = {"time": "HH:mm", "day": "EEEE d MMMM", "medium": "EEE d MMM, HH:mm"}

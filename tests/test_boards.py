@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from support import csrf_token
 
+from casework.store import boards
+
 HOUR, DAY = 3600, 86400
 
 
@@ -140,3 +142,14 @@ def test_volunteer_home_shows_the_next_ten_of_ones_own_tasks(team):
     mine = home[home.index('id="mine"') : home.index('id="could-take"')]
     assert mine.count('<article class="card') == 10
     assert "5 Mar" in mine and "14 Mar" in mine and "15 Mar" not in mine  # the soonest ten
+
+
+def test_the_board_shows_the_most_pressing_tasks_and_says_when_it_stops(team):
+    code = team.open_case(team.coord)
+    for _ in range(boards.BOARD_LIMIT + 1):
+        team.add_task(team.coord, code)
+    board = team.coord.get("/").text
+    section = board.split('id="needs-people"', 1)[1].split("</section>", 1)[0]
+    assert section.count('class="card') == boards.BOARD_LIMIT
+    assert f"Only the {boards.BOARD_LIMIT} most pressing" in section
+    assert section.count("In less than 48 hours") <= 1

@@ -5,8 +5,9 @@ from __future__ import annotations
 from casework.store.db import Connection, Row
 
 URGENT_WINDOW = 48 * 3600
-BOARD_LIMIT = 100
-OPEN_TASK_SCAN = 300
+# A board is read on a phone: the most pressing 30 per list; the week view has the rest.
+BOARD_LIMIT = 30
+OPEN_TASK_SCAN = 150
 # A week is a page for people, not a dump: far more than any group's week.
 WEEK_LIMIT = 500
 DAY = 86400
@@ -90,11 +91,13 @@ def awaiting_debrief(conn: Connection, user_id: int, now: int, days: int = 14) -
 def open_for(conn: Connection, user_id: int, now: int, languages: str, limit: int) -> list[Row]:
     """Open upcoming tasks a volunteer could take, ranked by language match.
 
-    Reads the next few hundred open tasks by start time (an index range) and ranks them
-    here: urgent first, then languages the volunteer speaks, then soonest.
+    Ranks the next few hundred open tasks by start time (an index range, reading only
+    what the ranking needs), then reads the full summary of the few it keeps: urgent
+    first, then languages the volunteer speaks, then soonest.
     """
-    rows = conn.execute(
-        f"SELECT {_SUMMARY} FROM tasks t JOIN cases c ON c.id = t.case_id"  # noqa: S608
+    candidates = conn.execute(
+        "SELECT t.id, t.urgent, t.languages, t.starts_at FROM tasks t"
+        " JOIN cases c ON c.id = t.case_id"
         " WHERE t.state = 'open' AND t.starts_at > ? AND c.state = 'open'"
         " AND NOT EXISTS (SELECT 1 FROM assignments m WHERE m.task_id = t.id AND m.user_id = ?)"
         " ORDER BY t.starts_at LIMIT ?",
@@ -106,15 +109,27 @@ def open_for(conn: Connection, user_id: int, now: int, languages: str, limit: in
         needed = set(filter(None, row["languages"].split(",")))
         return 1 if not needed else (2 if needed & spoken else 0)
 
-    ranked = sorted(rows, key=lambda r: (-r["urgent"], -match(r), r["starts_at"]))
-    return ranked[:limit]
+    ranked = sorted(candidates, key=lambda r: (-r["urgent"], -match(r), r["starts_at"]))
+    order = {row["id"]: position for position, row in enumerate(ranked[:limit])}
+    if not order:
+        return []
+    marks = ",".join("?" * len(order))
+    rows = conn.execute(
+        f"SELECT t.id, {_SUMMARY} FROM tasks t WHERE t.id IN ({marks})",  # noqa: S608
+        tuple(order),
+    ).fetchall()
+    return sorted(rows, key=lambda row: order[row["id"]])
 
 
 def urgent_open_count(conn: Connection, now: int) -> int:
-    """How many upcoming urgent tasks still need people (the volunteers' banner)."""
+    """How many upcoming urgent tasks still need people (the volunteers' banner).
+
+    No join with cases: closing a case cancels its upcoming tasks, and a case only turns
+    dormant with no task ahead, so an open upcoming task always belongs to an open case.
+    The count is one range of the tasks_urgent index.
+    """
     return conn.execute(
-        "SELECT count(*) FROM tasks t JOIN cases c ON c.id = t.case_id"
-        " WHERE t.state = 'open' AND t.starts_at > ? AND t.urgent = 1 AND c.state = 'open'",
+        "SELECT count(*) FROM tasks WHERE state = 'open' AND urgent = 1 AND starts_at > ?",
         (now,),
     ).fetchone()[0]
 
