@@ -28,6 +28,8 @@ def test_passwords_are_argon2id_hashes(accounts, conn):
         ("tab\there", PASSWORD, "Use letters, digits, spaces"),
         ("nul\x00byte", PASSWORD, "Use letters, digits, spaces"),
         ("<script>", PASSWORD, "Use letters, digits, spaces"),
+        ("514-555-0199", PASSWORD, "a phone number"),
+        ("046 454 286", PASSWORD, "We never store this kind of information"),
         ("river", "short pass", "Use at least 12 characters."),
         ("river", "p" * 129, "Use at most 128 characters."),
         ("river", "password1234", "This password is too common"),

@@ -7,7 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-from casework import passwords
+from casework import guard, passwords
+from casework.forms_common import refusal_message
 
 HANDLE_RULES = _l("3 to 32 characters. A pseudonym, never your legal name.")
 
@@ -26,6 +27,9 @@ def check_handle(handle: str) -> str | None:
         return _l("A pseudonym has 3 to 32 characters.")
     if any(not (ch.isalnum() or ch in "-_. ") for ch in handle) or handle != handle.strip():
         return _l("Use letters, digits, spaces, dots, dashes or underscores only.")
+    findings = guard.find_identifiers(handle)
+    if findings:  # a pseudonym shaped like a phone or file number says who someone is
+        return refusal_message(findings)
     return None
 
 
