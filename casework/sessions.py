@@ -177,11 +177,6 @@ class ServerSessionInterface(SessionInterface):
         )
 
 
-def end_user_sessions(conn: Any, user_id: int) -> int:
-    """End every session of one person (deactivation, sign out everywhere)."""
-    return conn.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,)).rowcount
-
-
 def init_app(app: Flask) -> None:
     tls = app.config["CASEWORK_TLS"]
     # __Host- binds the cookie to this origin: Secure, path /, no Domain.

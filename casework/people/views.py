@@ -13,7 +13,7 @@ from flask_wtf import FlaskForm
 from casework import clock
 from casework.people.forms import ROLE_LABELS, InviteForm, RoleForm
 from casework.security import roles
-from casework.store import audit, get_db, invites, people, second_factor, users
+from casework.store import audit, get_db, invites, people, users
 from casework.store.db import Connection, transaction
 
 bp = Blueprint("people", __name__, url_prefix="/people")
@@ -142,11 +142,7 @@ def reset_second_factor(public_id: str):
     refused = _not_self(found)
     if refused:
         return refused
-    conn, now = get_db(), clock.now()
-    with transaction(conn):
-        second_factor.reset(conn, found.id)
-        people.end_sessions(conn, found.id)
-        audit.record(conn, now, current_user.id, "second_factor.reset", f"user:{found.id}")
+    people.reset_second_factor(get_db(), current_user.id, found, clock.now())
     flash(_("The second factor is reset: they set it up again at their next sign-in."), "info")
     return redirect(url_for("people.person", public_id=public_id))
 
@@ -169,9 +165,6 @@ def reset_password(public_id: str):
 @roles("coordinator")
 def end_sessions(public_id: str):
     found = load_or_404(get_db(), public_id, current_user)
-    conn, now = get_db(), clock.now()
-    with transaction(conn):
-        ended = people.end_sessions(conn, found.id)
-        audit.record(conn, now, current_user.id, "sessions.ended", f"user:{found.id}")
+    ended = people.end_sessions_of(get_db(), current_user.id, found, clock.now())
     flash(_("Sessions ended: %(count)d.", count=ended), "info")
     return redirect(url_for("people.person", public_id=public_id))

@@ -6,7 +6,7 @@ deactivated with live sessions or a role changed without a trace.
 
 from __future__ import annotations
 
-from casework.store import audit
+from casework.store import audit, second_factor
 from casework.store.db import Connection, transaction
 from casework.store.users import COLUMNS, ROLES, User, _user
 
@@ -45,8 +45,7 @@ def set_role(conn: Connection, actor_id: int | None, person: User, role: str, no
         if demoted and _other_coordinators(conn, person.id) == 0:
             raise LastCoordinator
         conn.execute("UPDATE users SET role = ? WHERE id = ?", (role, person.id))
-        # A new role means new pages: sessions start again with it.
-        conn.execute("DELETE FROM sessions WHERE user_id = ?", (person.id,))
+        end_sessions(conn, person.id)  # a new role means new pages: sign in again
         audit.record(conn, now, actor_id, f"role.{role}", f"user:{person.id}")
 
 
@@ -58,7 +57,7 @@ def deactivate(conn: Connection, actor_id: int | None, person: User, now: int) -
         conn.execute(
             "UPDATE users SET active = 0, deactivated_at = ? WHERE id = ?", (now, person.id)
         )
-        conn.execute("DELETE FROM sessions WHERE user_id = ?", (person.id,))
+        end_sessions(conn, person.id)
         audit.record(conn, now, actor_id, "user.deactivated", f"user:{person.id}")
 
 
@@ -68,3 +67,19 @@ def reactivate(conn: Connection, actor_id: int | None, person: User, now: int) -
             "UPDATE users SET active = 1, deactivated_at = NULL WHERE id = ?", (person.id,)
         )
         audit.record(conn, now, actor_id, "user.reactivated", f"user:{person.id}")
+
+
+def end_sessions_of(conn: Connection, actor_id: int, person: User, now: int) -> int:
+    """A coordinator ends every session of someone (a lost phone): counted and audited."""
+    with transaction(conn):
+        ended = end_sessions(conn, person.id)
+        audit.record(conn, now, actor_id, "sessions.ended", f"user:{person.id}")
+    return ended
+
+
+def reset_second_factor(conn: Connection, actor_id: int, person: User, now: int) -> None:
+    """Forget someone's second factor and sign them out: they enrol again at sign-in."""
+    with transaction(conn):
+        second_factor.reset(conn, person.id)
+        end_sessions(conn, person.id)
+        audit.record(conn, now, actor_id, "second_factor.reset", f"user:{person.id}")
