@@ -26,6 +26,8 @@ MATRIX = [
     ("POST", "/cases/{code}/tasks/new", (403, 200, 404, 404)),
     ("GET", "/tasks/{task}", (302, 200, 404, 200)),
     ("GET", "/tasks/{other}", (302, 404, 404, 404)),
+    ("GET", "/tasks/{task}/edit", (302, 200, 404, 404)),
+    ("POST", "/tasks/{task}/edit", (403, 200, 404, 404)),
     ("GET", "/tasks/{task}/debrief", (302, 302, 404, 302)),
     ("POST", "/tasks/{task}/debrief", (403, 302, 404, 302)),
     ("POST", "/tasks/{task}/signup", (403, 302, 302, 302)),

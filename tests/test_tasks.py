@@ -140,3 +140,60 @@ def test_debrief_is_refused_before_the_start(team, case_code):
     response = team.coord.get(f"/tasks/{token}/debrief")
     assert response.status_code == 302
     assert team.count("tasks WHERE outcome IS NOT NULL") == 0
+
+
+def test_a_coordinator_changes_an_upcoming_task(team):
+    code = team.open_case(team.coord)
+    token = team.add_task(team.coord, code)
+    form = team.coord.get(f"/tasks/{token}/edit").text
+    assert 'value="2026-03-03"' in form and 'value="09:00"' in form  # pre-filled, local time
+    changed = team.task_fields(start="10:30", place="Clinique du quartier", people_needed="3")
+    response = team.post(team.coord, f"/tasks/{token}/edit", changed, f"/tasks/{token}/edit")
+    assert response.status_code == 302
+    row = team.conn.execute(
+        "SELECT place, people_needed, starts_at, ends_at FROM tasks WHERE token = ?", (token,)
+    ).fetchone()
+    assert tuple(row[:2]) == ("Clinique du quartier", 3)
+    assert row["ends_at"] - row["starts_at"] == 120 * 60
+    actions = [r[0] for r in team.conn.execute("SELECT action FROM audit_events")]
+    assert "task.updated" in actions
+
+
+def test_a_change_cannot_need_fewer_people_than_are_going(team):
+    code = team.open_case(team.coord)
+    token = team.add_task(team.coord, code)
+    for handle in ("ana", "ben"):
+        client = team.person(handle)
+        team.post(client, f"/tasks/{token}/signup", {}, f"/tasks/{token}")
+    fewer = team.task_fields(people_needed="1")
+    response = team.post(team.coord, f"/tasks/{token}/edit", fewer, f"/tasks/{token}/edit")
+    assert response.status_code == 200
+    assert "2 people are already going" in response.text
+    row = team.conn.execute("SELECT people_needed, state FROM tasks WHERE token = ?", (token,))
+    assert tuple(row.fetchone()) == (2, "staffed")
+    more = team.task_fields(people_needed="3")
+    team.post(team.coord, f"/tasks/{token}/edit", more, f"/tasks/{token}/edit")
+    row = team.conn.execute("SELECT people_needed, state FROM tasks WHERE token = ?", (token,))
+    assert tuple(row.fetchone()) == (3, "open")  # a place opened again
+
+
+def test_guarded_fields_and_past_dates_are_refused_on_edit_too(team):
+    code = team.open_case(team.coord)
+    token = team.add_task(team.coord, code)
+    for bad in ({"instructions": "Call 514-555-0199"}, {"day": "2020-01-01"}):
+        fields = team.task_fields(**bad)
+        response = team.post(team.coord, f"/tasks/{token}/edit", fields, f"/tasks/{token}/edit")
+        assert response.status_code == 200
+    stored = team.conn.execute("SELECT instructions FROM tasks WHERE token = ?", (token,))
+    assert stored.fetchone()[0] == "Bring the hearing notice."
+
+
+def test_a_started_task_cannot_be_changed(team):
+    code = team.open_case(team.coord)
+    token = team.add_task(team.coord, code)
+    for _ in range(3):  # to 2026-03-03 10:00, after the start; the session stays alive
+        team.now += 8 * 3600
+        assert team.coord.get("/").status_code == 200
+    response = team.coord.get(f"/tasks/{token}/edit")
+    assert response.status_code == 302
+    assert "cannot be changed" in team.coord.get(f"/tasks/{token}").text

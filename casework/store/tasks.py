@@ -136,6 +136,53 @@ def assignees(conn: Connection, task_id: int) -> list[Row]:
     ).fetchall()
 
 
+class TooFewPlaces(Exception):
+    """More people are already going than the edit asks for."""
+
+    def __init__(self, assigned: int) -> None:
+        super().__init__(assigned)
+        self.assigned = assigned
+
+
+def update(conn: Connection, task: Row, details: TaskDetails, now: int, actor_id: int) -> bool:
+    """Change an upcoming open or staffed task; False when it started or ended meanwhile.
+
+    The state follows the new number of people needed (open while places remain), and
+    never drops below the people already going.
+    """
+    with transaction(conn):
+        assigned = conn.execute(
+            "SELECT count(*) FROM assignments WHERE task_id = ?", (task["id"],)
+        ).fetchone()[0]
+        if details.people_needed < assigned:
+            raise TooFewPlaces(assigned)
+        done = conn.execute(
+            "UPDATE tasks SET kind = ?, starts_at = ?, ends_at = ?, place = ?, meeting_point = ?,"
+            " people_needed = ?, languages = ?, instructions = ?, urgent = ?,"
+            " state = CASE WHEN ? >= ? THEN 'staffed' ELSE 'open' END"
+            " WHERE id = ? AND state IN ('open', 'staffed') AND starts_at > ?",
+            (
+                details.kind,
+                details.starts_at,
+                details.ends_at,
+                details.place,
+                details.meeting_point,
+                details.people_needed,
+                ",".join(details.languages),
+                details.instructions,
+                int(details.urgent),
+                assigned,
+                details.people_needed,
+                task["id"],
+                now,
+            ),
+        ).rowcount
+        if done:
+            cases.touch(conn, task["case_id"], now)
+            audit.record(conn, now, actor_id, "task.updated", f"task:{task['id']}")
+    return bool(done)
+
+
 def cancel(conn: Connection, task: Row, now: int, actor_id: int) -> bool:
     """Cancel an open or staffed task; False when it is already done or cancelled."""
     with transaction(conn):

@@ -53,7 +53,37 @@ def new(code: str):
         token = tasks.create(conn, case, form.details(), now, current_user.id)
         flash(_("The task is on the board."), "info")
         return redirect(url_for("tasks.show", token=token))
-    return render_template("tasks/form.html", form=form, case=case)
+    return render_template("tasks/form.html", form=form, case=case, task=None)
+
+
+@bp.route("/tasks/<token>/edit", methods=["GET", "POST"])
+@roles("coordinator")
+def edit(token: str):
+    conn, now = get_db(), clock.now()
+    task = tasks.load_or_404(conn, token, current_user, now)
+    if task["state"] not in ("open", "staffed") or task["starts_at"] <= now:
+        flash(_("A task that has started, ended or been cancelled cannot be changed."), "error")
+        return redirect(url_for("tasks.show", token=token))
+    form = TaskForm().prepare(_zone(), now)
+    if request.method == "GET":
+        _prefill(form, task.row)
+        start = localtime.to_local(task["starts_at"], _zone())
+        form.day.data, form.start.data = start.strftime("%Y-%m-%d"), start.strftime("%H:%M")
+    if form.validate_on_submit():
+        try:
+            changed = tasks.update(conn, task.row, form.details(), now, current_user.id)
+        except tasks.TooFewPlaces as problem:
+            form.people_needed.errors.append(
+                _(
+                    "%(count)d people are already going: remove someone first.",
+                    count=problem.assigned,
+                )
+            )
+        else:
+            if changed:
+                flash(_("The task is changed. Tell the people going."), "info")
+            return redirect(url_for("tasks.show", token=token))
+    return render_template("tasks/form.html", form=form, case=None, task=task)
 
 
 @bp.route("/tasks/<token>")
