@@ -34,6 +34,7 @@ MATRIX = [
     ("POST", "/tasks/{task}/withdraw", (403, 302, 404, 302)),
     ("POST", "/tasks/{task}/assign", (403, 302, 404, 404)),  # 302: "no such person"
     ("POST", "/tasks/{task}/unassign", (403, 302, 404, 404)),
+    ("GET", "/tasks/{task}/cancel", (302, 200, 404, 404)),
     ("POST", "/tasks/{task}/cancel", (403, 302, 404, 404)),
     ("POST", "/tasks/{task}/handled", (403, 302, 404, 404)),
     ("GET", "/week", (302, 200, 200, 200)),

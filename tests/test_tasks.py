@@ -197,3 +197,12 @@ def test_a_started_task_cannot_be_changed(team):
     response = team.coord.get(f"/tasks/{token}/edit")
     assert response.status_code == 302
     assert "cannot be changed" in team.coord.get(f"/tasks/{token}").text
+
+
+def test_cancelling_asks_first_and_a_get_changes_nothing(team, case_code):
+    token = team.add_task(team.coord, case_code)
+    team.post(team.person("ana"), f"/tasks/{token}/signup", {}, f"/tasks/{token}")
+    page = team.coord.get(f"/tasks/{token}/cancel")
+    assert page.status_code == 200
+    assert "1 person is going" in page.text
+    assert team.conn.execute("SELECT state FROM tasks").fetchone()[0] == "open"

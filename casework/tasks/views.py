@@ -159,12 +159,15 @@ def unassign(token: str):
     return _staffing_change(token, staffing.leave, _named_volunteer)
 
 
-@bp.route("/tasks/<token>/cancel", methods=["POST"])
+@bp.route("/tasks/<token>/cancel", methods=["GET", "POST"])
 @roles("coordinator")
 def cancel(token: str):
     conn, now = get_db(), clock.now()
     task = tasks.load_or_404(conn, token, current_user, now)
-    if ButtonForm().validate_on_submit() and tasks.cancel(conn, task.row, now, current_user.id):
+    form = ButtonForm()
+    if not form.validate_on_submit():  # GET: the confirmation step (it cannot be undone)
+        return render_template("tasks/cancel.html", task=task, form=form)
+    if tasks.cancel(conn, task.row, now, current_user.id):
         flash(_("The task is cancelled."), "info")
     return redirect(url_for("tasks.show", token=token))
 
