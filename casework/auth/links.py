@@ -61,7 +61,9 @@ def finish():
         done = accept_link(conn, link, form, now, "invite.used")
         if done is not None:
             return done
-    return render_template("auth/accept.html", form=form, role=link["role"])
+    return render_template(
+        "auth/accept.html", form=form, role=link["role"], action=url_for("links.finish")
+    )
 
 
 def _reset(conn, link, now: int):

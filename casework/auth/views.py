@@ -168,4 +168,6 @@ def setup(token: str):
         done = accept_link(conn, link, form, now, "setup.used")
         if done is not None:
             return done
-    return render_template("auth/setup.html", form=form, token=token)
+    return render_template(
+        "auth/accept.html", form=form, role=None, action=url_for("auth.setup", token=token)
+    )

@@ -54,6 +54,21 @@ class TaskView:
         return max(0, self.row["people_needed"] - self.row["assigned"])
 
 
+def _detail_values(details: TaskDetails) -> tuple:
+    """The columns kind … urgent, in the order the statements below name them."""
+    return (
+        details.kind,
+        details.starts_at,
+        details.ends_at,
+        details.place,
+        details.meeting_point,
+        details.people_needed,
+        ",".join(details.languages),
+        details.instructions,
+        int(details.urgent),
+    )
+
+
 def create(conn: Connection, case: Row, details: TaskDetails, now: int, actor_id: int) -> str:
     """Add a task to an open case and return its random token."""
     token = secrets.token_urlsafe(16)
@@ -63,21 +78,7 @@ def create(conn: Connection, case: Row, details: TaskDetails, now: int, actor_id
             " people_needed, languages, instructions, urgent, created_by, created_at)"
             " SELECT ?, id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM cases"
             " WHERE id = ? AND state = 'open'",
-            (
-                token,
-                details.kind,
-                details.starts_at,
-                details.ends_at,
-                details.place,
-                details.meeting_point,
-                details.people_needed,
-                ",".join(details.languages),
-                details.instructions,
-                int(details.urgent),
-                actor_id,
-                now,
-                case["id"],
-            ),
+            (token, *_detail_values(details), actor_id, now, case["id"]),
         )
         if cursor.rowcount != 1:
             raise NotFound()  # the case was closed meanwhile
@@ -161,21 +162,7 @@ def update(conn: Connection, task: Row, details: TaskDetails, now: int, actor_id
             " people_needed = ?, languages = ?, instructions = ?, urgent = ?,"
             " state = CASE WHEN ? >= ? THEN 'staffed' ELSE 'open' END"
             " WHERE id = ? AND state IN ('open', 'staffed') AND starts_at > ?",
-            (
-                details.kind,
-                details.starts_at,
-                details.ends_at,
-                details.place,
-                details.meeting_point,
-                details.people_needed,
-                ",".join(details.languages),
-                details.instructions,
-                int(details.urgent),
-                assigned,
-                details.people_needed,
-                task["id"],
-                now,
-            ),
+            (*_detail_values(details), assigned, details.people_needed, task["id"], now),
         ).rowcount
         if done:
             cases.touch(conn, task["case_id"], now)
