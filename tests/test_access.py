@@ -19,6 +19,7 @@ MATRIX = [
     ("GET", "/cases/{code}", (302, 200, 404, 404)),
     ("GET", "/cases/{code}/edit", (302, 200, 404, 404)),
     ("POST", "/cases/{code}/edit", (403, 200, 404, 404)),
+    ("GET", "/cases/{code}/close", (302, 200, 404, 404)),
     ("POST", "/cases/{code}/close", (403, 302, 404, 404)),
     ("POST", "/cases/{code}/reopen", (403, 302, 404, 404)),
     ("POST", "/cases/{code}/keep-open", (403, 302, 404, 404)),

@@ -145,3 +145,14 @@ def test_keeping_a_dormant_case_open_restarts_its_count(team):
         r[0] for r in conn.execute("SELECT action FROM audit_events WHERE target = ?", (code,))
     ]
     assert "case.kept_open" in actions
+
+
+def test_closing_asks_first_and_says_what_it_cancels(team):
+    code = team.open_case(team.coord)
+    team.add_task(team.coord, code)
+    page = team.coord.get(f"/cases/{code}/close")
+    assert page.status_code == 200
+    assert "Its 1 upcoming task will be cancelled" in page.text
+    assert "erased for good 30 days after closing" in page.text
+    state = team.conn.execute("SELECT state FROM cases WHERE code = ?", (code,)).fetchone()[0]
+    assert state == "open"

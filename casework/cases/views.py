@@ -80,12 +80,22 @@ def edit(code: str):
     return render_template("cases/form.html", form=form, case=case)
 
 
-@bp.route("/cases/<code>/close", methods=["POST"])
+@bp.route("/cases/<code>/close", methods=["GET", "POST"])
 @roles("coordinator")
 def close(code: str):
-    conn = get_db()
+    conn, now = get_db(), clock.now()
     case = cases.load_or_404(conn, code, current_user)
-    if ButtonForm().validate_on_submit() and cases.close(conn, case, clock.now(), current_user.id):
+    form = ButtonForm()
+    if (
+        not form.validate_on_submit()
+    ):  # GET: the confirmation step (reopening keeps tasks cancelled)
+        upcoming = sum(
+            1
+            for task in cases.tasks_of(conn, case["id"])
+            if task["starts_at"] > now and task["state"] in ("open", "staffed")
+        )
+        return render_template("cases/close.html", case=case, upcoming=upcoming, form=form)
+    if cases.close(conn, case, now, current_user.id):
         flash(_("The case is closed. Its upcoming tasks are cancelled."), "info")
     return redirect(url_for("cases.show", code=case["code"]))
 
