@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from served import Served
 from support import PASSPHRASE
 
 from casework import keys
@@ -191,35 +192,8 @@ def test_rekey_refuses_while_a_server_holds_the_instance(run, instance, store_ke
 # Serving sealed, and `casework lock` ---------------------------------------------------
 
 
-def _serve(instance: Path, *args: str, stdin: str | None = None) -> subprocess.Popen:
-    with __import__("socket").socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen(
-        [*CASEWORK, "--instance", str(instance), "serve", *LOCAL, str(port), "--no-tls", *args],
-        stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    if stdin is not None:
-        process.stdin.write(stdin)
-        process.stdin.close()
-    process.port = port
-    process.lines = []
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        process.lines.append(line)
-        if not line or "serving on" in line:
-            break
-    return process
-
-
-def _stop(process: subprocess.Popen) -> None:
-    process.send_signal(signal.SIGTERM)
-    process.wait(timeout=15)
-    process.stdout.close()
+def _serve(instance: Path, *args: str, stdin: str = "") -> Served:
+    return Served(instance, "--no-tls", *args, stdin_text=stdin)
 
 
 def _status(port: int) -> int:
@@ -238,7 +212,7 @@ def test_serve_without_a_passphrase_starts_sealed_and_casework_lock_locks(run, i
         assert any("locked" in line for line in sealed.lines), sealed.lines
         assert _status(sealed.port) == 503
     finally:
-        _stop(sealed)
+        sealed.stop()
     unlocked = _serve(instance, "--passphrase-stdin", stdin=PASSPHRASE + "\n")
     try:
         assert _status(unlocked.port) == 200
@@ -253,7 +227,7 @@ def test_serve_without_a_passphrase_starts_sealed_and_casework_lock_locks(run, i
         assert refused.exit_code == 1 and "stop it first" in refused.output
         assert digest(instance / "casework.db") == before
     finally:
-        _stop(unlocked)
+        unlocked.stop()
     assert not (instance / "control.sock").exists()
 
 
@@ -269,7 +243,7 @@ def test_casework_unlock_from_the_command_line(run, instance, store_key):
         assert _status(sealed.port) == 200
         assert PASSPHRASE not in "".join(sealed.lines)
     finally:
-        _stop(sealed)
+        sealed.stop()
 
 
 def test_casework_lock_without_a_server(run, instance, store_key):
@@ -284,4 +258,4 @@ def test_serve_init_with_piped_passphrases_starts_unlocked(instance):
         assert any(re.search(r"/setup/", line) for line in served.lines)
         assert _status(served.port) == 200
     finally:
-        _stop(served)
+        served.stop()
