@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from casework import clock, config, i18n, lifecycle, security, sessions, throttle, vocabulary
+from casework import cards, clock, config, i18n, lifecycle, security, sessions, throttle, vocabulary
 from casework.store import Store
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -48,6 +48,7 @@ def create_app(
     throttle.init_app(app)
     lifecycle.init_app(app)
     vocabulary.init_app(app)
+    cards.init_app(app)
 
     from casework import auth, cases, errors, home, people, profile, retention_views, seal, tasks
 

@@ -15,7 +15,7 @@ from typing import Any
 from flask import Flask, current_app, g
 from flask_login import current_user
 
-from casework import keys
+from casework import cards, keys
 from casework.store import Store, WrongKey, audit
 from casework.store.db import Connection, Error, checkpoint, connect, transaction
 from casework.unlock_throttle import UnlockThrottle
@@ -154,6 +154,7 @@ def lock_store(app: Flask, reason: str, actor_id: int | None = None) -> bool:
     finally:
         # Anonymous sessions (CSRF tokens) live in memory: they end with the lock too.
         app.session_interface.forget_all_anonymous()
+        cards.forget(app)  # rendered task cards hold areas and case codes
     if locked:
         state(app).locks += 1
         log.info("locked (%s)", reason)

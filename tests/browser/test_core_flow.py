@@ -87,3 +87,8 @@ def test_core_flow(live_server_with_volunteer, browser, artifacts):
     expect(follow_ups.get_by_text("Needs follow-up")).to_be_visible()
     expect(follow_ups.get_by_text(code)).to_be_visible()
     coordinator.screenshot(path=str(artifacts / "board-360.png"), full_page=True)
+
+    # "Mark as handled" posts the board's one form (its CSRF field) to the button's
+    # formaction: the follow-up leaves the board.
+    follow_ups.get_by_role("button", name="Mark as handled").click()
+    expect(coordinator.get_by_text("No follow-up waiting.")).to_be_visible()

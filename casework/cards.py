@@ -1,0 +1,58 @@
+"""Cards rendered once per content and reader language, then reused.
+
+Every volunteer's home lists the same few upcoming open tasks, and every coordinator's
+board the same thirty tasks, follow-ups and dormant cases: rendering each card's macro
+again for every page was most of those pages' time. A card (a macro of templates/cards.html)
+reads only the row fields listed for it in CARDS, the reader's language, the instance time
+zone and the site's URL root, and all of them make the cache key: a change to a task (a
+place taken, a new time) is a new key, never a stale card. The cache is bounded, lives in
+the server's memory only, and is emptied when the store locks.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from flask import Flask, current_app, g, request
+from flask_babel import get_locale, get_timezone
+from markupsafe import Markup
+
+from casework.store.db import Row
+
+_TASK = ("token", "kind", "urgent", "starts_at", "place", "languages", "people_needed", "assigned")
+# Card name -> (macro in templates/cards.html, the row fields it shows).
+CARDS = {
+    "task": ("task", _TASK),
+    "task_with_code": ("task", (*_TASK, "case_code")),
+    "follow_up": ("follow_up", ("token", "kind", "starts_at", "outcome", "case_code")),
+    "dormant": ("dormant", ("code", "changed_at")),
+}
+# About two boards and a few hundred volunteer homes' worth of distinct cards.
+CACHE_SIZE = 4096
+EXTENSION = "casework.cards"
+
+
+def card(name: str, row: Row) -> Markup:
+    """The card ``name`` for a row, from the cache when it was rendered before."""
+    reader = g.get("card_reader")
+    if reader is None:  # once per request: a page shows a few dozen cards
+        reader = g.card_reader = (str(get_locale()), str(get_timezone()), request.script_root)
+    values = tuple(row[field] for field in CARDS[name][1])
+    return current_app.extensions[EXTENSION](name, values, *reader)
+
+
+def forget(app: Flask) -> None:
+    """Empty the cache (the store locked: nothing of its content stays rendered)."""
+    app.extensions[EXTENSION].cache_clear()
+
+
+def init_app(app: Flask) -> None:
+    @functools.lru_cache(maxsize=CACHE_SIZE)
+    def render(name: str, values: tuple, _locale: str, _zone: str, _root: str) -> Markup:
+        # The key's locale, zone and root are what the macro reads from the request.
+        macro, fields = CARDS[name]
+        module = app.jinja_env.get_template("cards.html").module
+        return Markup(getattr(module, macro)(dict(zip(fields, values, strict=True))))
+
+    app.extensions[EXTENSION] = render
+    app.jinja_env.globals["card"] = card

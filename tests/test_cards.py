@@ -1,0 +1,66 @@
+"""Cached cards (casework.cards): never stale, per reader language, gone at lock, and the
+board's buttons post through one form with its CSRF field."""
+
+from __future__ import annotations
+
+import re
+
+from casework import cards, lifecycle
+
+
+def _cache_size(app) -> int:
+    return app.extensions[cards.EXTENSION].cache_info().currsize
+
+
+def test_a_card_changes_as_soon_as_its_task_does(team):
+    code = team.open_case(team.coord)
+    token = team.add_task(team.coord, code, people_needed="2")
+    ana, ben = team.person("ana"), team.person("ben")
+    assert "2 places left" in ana.get("/").text
+    assert "2 places left" in team.coord.get("/").text
+    team.post(ben, f"/tasks/{token}/signup", page=f"/tasks/{token}")
+    assert "1 place left" in ana.get("/").text
+    board = team.coord.get("/").text
+    assert "1 place left" in board and "2 places left" not in board
+
+
+def test_the_same_card_is_shown_in_each_readers_language(team):
+    code = team.open_case(team.coord)
+    team.add_task(team.coord, code, kind="medical", languages=["es"])
+    english = team.coord.get("/").text
+    team.coord.environ_base["HTTP_ACCEPT_LANGUAGE"] = "es"
+    spanish = team.coord.get("/").text
+    team.coord.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    french = team.coord.get("/").text
+    assert "Medical appointment" in english and "Spanish" in english
+    assert "Cita médica" in spanish and "Español" in spanish
+    assert "Rendez-vous médical" in french and "Espagnol" in french
+
+
+def test_locking_the_store_empties_the_card_cache(app, team):
+    code = team.open_case(team.coord)
+    team.add_task(team.coord, code)
+    team.coord.get("/")
+    assert _cache_size(app) > 0
+    assert lifecycle.lock_store(app, "manual")
+    assert _cache_size(app) == 0
+
+
+def test_board_buttons_post_one_form_with_its_csrf_field(team):
+    code = team.open_case(team.coord)
+    token = team.add_task(team.coord, code, kind="medical")
+    ana = team.person("ana")
+    team.post(ana, f"/tasks/{token}/signup", page=f"/tasks/{token}")
+    team.advance(24 * 3600)
+    page = f"/tasks/{token}/debrief"
+    assert team.post(ana, page, {"outcome": "follow_up", "note": "ok"}, page).status_code == 302
+    board = team.coord.get("/").text
+    forms = re.findall(r"<form method=\"post\">(.*?)</form>", board, re.S)
+    handled = [f for f in forms if f'formaction="/tasks/{token}/handled"' in f]
+    assert len(handled) == 1
+    assert handled[0].count('name="csrf_token"') == 1
+    # Without the field the post is refused; with it the follow-up is handled.
+    assert team.coord.post(f"/tasks/{token}/handled").status_code == 400
+    assert team.count("tasks WHERE follow_up = 1") == 1
+    team.post(team.coord, f"/tasks/{token}/handled")
+    assert team.count("tasks WHERE follow_up = 1") == 0
