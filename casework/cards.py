@@ -52,7 +52,8 @@ def init_app(app: Flask) -> None:
         # The key's locale, zone and root are what the macro reads from the request.
         macro, fields = CARDS[name]
         module = app.jinja_env.get_template("cards.html").module
-        return Markup(getattr(module, macro)(dict(zip(fields, values, strict=True))))
+        # An autoescaped template's macro returns Markup: its fields were escaped.
+        return getattr(module, macro)(dict(zip(fields, values, strict=True)))
 
     app.extensions[EXTENSION] = render
     app.jinja_env.globals["card"] = card

@@ -64,3 +64,11 @@ def test_board_buttons_post_one_form_with_its_csrf_field(team):
     assert team.count("tasks WHERE follow_up = 1") == 1
     team.post(team.coord, f"/tasks/{token}/handled")
     assert team.count("tasks WHERE follow_up = 1") == 0
+
+
+def test_cached_cards_stay_escaped(team):
+    code = team.open_case(team.coord)
+    team.add_task(team.coord, code, place="<b>Est</b> & annexe")
+    board = team.coord.get("/").text
+    assert "&lt;b&gt;Est&lt;/b&gt; &amp; annexe" in board  # the area: its first three words
+    assert "<b>Est</b>" not in board
