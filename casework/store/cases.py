@@ -35,6 +35,10 @@ class LookupProblem(Exception):
         self.reason = reason
 
 
+# How stale changed_at may be (dormancy is counted in days, and shown as a day).
+TOUCH_RESOLUTION = 3600
+
+
 def open_case(conn: Connection, details: CaseDetails, now: int, actor_id: int) -> str:
     """Open a case under a new random code and return the code."""
     for _attempt in range(5):
@@ -147,8 +151,15 @@ def keep_open(conn: Connection, case: Row, now: int, actor_id: int) -> bool:
 
 
 def touch(conn: Connection, case_id: int, now: int) -> None:
-    """Something happened on the case: it is not dormant."""
-    conn.execute("UPDATE cases SET changed_at = ? WHERE id = ?", (now, case_id))
+    """Something happened on the case: it is not dormant.
+
+    Dormancy counts days, so a case touched in the last TOUCH_RESOLUTION seconds is left
+    as it is: adding three tasks in a row rewrites (and re-encrypts) its pages once.
+    """
+    conn.execute(
+        "UPDATE cases SET changed_at = ? WHERE id = ? AND changed_at < ?",
+        (now, case_id, now - TOUCH_RESOLUTION),
+    )
 
 
 def tasks_of(conn: Connection, case_id: int) -> list[Row]:

@@ -7,7 +7,13 @@ from importlib import resources
 from casework.store.db import Connection, transaction
 
 # Append only: a released migration is never edited, a change is a new file.
-MIGRATIONS = ("0001_accounts", "0002_accounts_security", "0003_cases_tasks", "0004_retention")
+MIGRATIONS = (
+    "0001_accounts",
+    "0002_accounts_security",
+    "0003_cases_tasks",
+    "0004_retention",
+    "0005_fewer_pages_per_write",
+)
 
 
 def _statements(script: str) -> list[str]:

@@ -32,12 +32,18 @@ _TAKE_PLACE = (
 )
 
 
+_STAFFING_STATE = (
+    "CASE WHEN (SELECT count(*) FROM assignments a WHERE a.task_id = tasks.id)"
+    " >= tasks.people_needed THEN 'staffed' ELSE 'open' END"
+)
+
+
 def _refresh_state(conn: Connection, task_id: int) -> None:
-    # open <-> staffed follows the number of people assigned; done/cancelled stay.
+    # open <-> staffed follows the number of people assigned; done/cancelled stay. Only a
+    # real change is written: a no-op UPDATE would still rewrite the row and its indexes.
     conn.execute(
-        "UPDATE tasks SET state = CASE WHEN (SELECT count(*) FROM assignments a"
-        " WHERE a.task_id = tasks.id) >= people_needed THEN 'staffed' ELSE 'open' END"
-        " WHERE id = ? AND state IN ('open', 'staffed')",
+        f"UPDATE tasks SET state = {_STAFFING_STATE}"  # noqa: S608  (a constant)
+        f" WHERE id = ? AND state IN ('open', 'staffed') AND state <> {_STAFFING_STATE}",
         (task_id,),
     )
 
