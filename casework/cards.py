@@ -12,6 +12,7 @@ the server's memory only, and is emptied when the store locks.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 
 from flask import Flask, current_app, g, request
 from flask_babel import get_locale, get_timezone
@@ -32,13 +33,19 @@ CACHE_SIZE = 4096
 EXTENSION = "casework.cards"
 
 
-def card(name: str, row: Row) -> Markup:
-    """The card ``name`` for a row, from the cache when it was rendered before."""
+def cards(name: str, rows: Iterable[Row]) -> Markup:
+    """The card ``name`` for each row, in order, from the cache when rendered before.
+
+    One call per list: a board shows up to ninety cards, and a template call per card
+    cost more than the cache lookups themselves.
+    """
     reader = g.get("card_reader")
-    if reader is None:  # once per request: a page shows a few dozen cards
+    if reader is None:  # once per request
         reader = g.card_reader = (str(get_locale()), str(get_timezone()), request.script_root)
-    values = tuple(row[field] for field in CARDS[name][1])
-    return current_app.extensions[EXTENSION](name, values, *reader)
+    render, fields = current_app.extensions[EXTENSION], CARDS[name][1]
+    return Markup("\n").join(
+        render(name, tuple(row[field] for field in fields), *reader) for row in rows
+    )
 
 
 def forget(app: Flask) -> None:
@@ -56,4 +63,4 @@ def init_app(app: Flask) -> None:
         return getattr(module, macro)(dict(zip(fields, values, strict=True)))
 
     app.extensions[EXTENSION] = render
-    app.jinja_env.globals["card"] = card
+    app.jinja_env.globals["cards"] = cards

@@ -24,17 +24,17 @@ def index():
     if current_user.is_coordinator:
         settings = current_app.config["CASEWORK"]
         flag_days = settings["retention.dormant_flag_days"]
+        needs_people = boards.needs_people(conn, now)
         return render_template(
             "home/board.html",
-            needs_people=boards.needs_people(conn, now),
+            needs_people=needs_people,
+            soon_from=_soon_from(needs_people, now + boards.URGENT_WINDOW),
             follow_ups=boards.follow_ups(conn),
             dormant=boards.dormant_cases(conn, now, flag_days),
             dormant_flag_days=flag_days,
             dormant_close_days=settings["retention.dormant_close_days"],
             lookup=LookupForm(),
             button=ButtonForm(),
-            now=now,
-            soon=now + boards.URGENT_WINDOW,
             board_limit=boards.BOARD_LIMIT,
         )
     return render_template(
@@ -45,11 +45,13 @@ def index():
             conn, current_user.id, now, current_user.languages, OPEN_TASKS_SHOWN
         ),
         urgent=boards.urgent_open_count(conn, now),
-        now=now,
     )
 
 
-@bp.route("/healthz")
-def health():
-    """Liveness for the operator and the benchmark's ceiling: reveals nothing, not even seal."""
-    return {"ok": True}
+def _soon_from(needs_people: list, soon: int) -> int:
+    """How many of the board's tasks start before ``soon`` (they lead the list: the
+    pressing ones are sorted by start), for the "In less than 48 hours" group."""
+    for position, row in enumerate(needs_people):
+        if row["starts_at"] >= soon:
+            return position
+    return len(needs_people)

@@ -21,7 +21,17 @@ def test_board_puts_urgent_and_under_48_hours_first(team):
         for label in ("Medical appointment", "Legal aid", "Detention visit", "School")
     ]
     assert order == sorted(order)
-    assert "In less than 48 hours" in board
+    # The task under 48 hours is under its heading; the urgent one (in 11 days) is not.
+    soon, later = board.index("In less than 48 hours"), board.index(">Later<")
+    assert soon < order[0] < later < order[1]
+
+
+def test_board_has_no_48_hour_heading_without_such_a_task(team):
+    code = team.open_case(team.coord)
+    team.add_task(team.coord, code, day="2026-03-12", kind="school")
+    board = team.coord.get("/").text
+    assert "School" in board
+    assert "In less than 48 hours" not in board and ">Later<" not in board
 
 
 def test_staffed_tasks_leave_the_board(team):
