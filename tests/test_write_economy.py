@@ -3,6 +3,8 @@ authenticated again, so a no-op UPDATE is not free (scripts/bench part A)."""
 
 from __future__ import annotations
 
+import pytest
+
 from casework.store import cases, staffing, tasks
 
 HOUR = 3600
@@ -29,28 +31,24 @@ def test_a_case_touched_within_the_hour_is_not_rewritten(team):
     assert _changed_at(team, code) == team.now
 
 
-def test_a_sign_up_that_leaves_places_open_does_not_rewrite_the_task(team):
+@pytest.mark.parametrize(
+    ("places", "rows", "state"),
+    [
+        # The assignment and its audit event: the task stays open, the case was touched.
+        ("3", 2, "open"),
+        # The last place: the task's state changes too, and back on withdrawal.
+        ("1", 3, "staffed"),
+    ],
+)
+def test_a_sign_up_rewrites_the_task_only_when_its_state_changes(team, places, rows, state):
     code = team.open_case(team.coord)
-    token = team.add_task(team.coord, code, people_needed="3")
+    token = team.add_task(team.coord, code, people_needed=places)
     team.person("ana")
     conn = team.conn
     task, ana_id = tasks.by_token(conn, token), team.user_id("ana")
-    # The assignment and its audit event; the task stays open, the case was just touched.
     took = _rows_written(conn, lambda: staffing.take_place(conn, task, ana_id, team.now, ana_id))
-    assert took == 2
+    assert took == rows
+    assert tasks.by_token(conn, token)["state"] == state
     left = _rows_written(conn, lambda: staffing.leave(conn, task, ana_id, team.now, ana_id))
-    assert left == 2
-    assert tasks.by_token(conn, token)["state"] == "open"
-
-
-def test_the_last_place_still_turns_the_task_staffed_and_back(team):
-    code = team.open_case(team.coord)
-    token = team.add_task(team.coord, code, people_needed="1")
-    team.person("ana")
-    conn = team.conn
-    task, ana_id = tasks.by_token(conn, token), team.user_id("ana")
-    took = _rows_written(conn, lambda: staffing.take_place(conn, task, ana_id, team.now, ana_id))
-    assert took == 3  # the assignment, the task's new state, the audit event
-    assert tasks.by_token(conn, token)["state"] == "staffed"
-    staffing.leave(conn, task, ana_id, team.now, ana_id)
+    assert left == rows
     assert tasks.by_token(conn, token)["state"] == "open"
