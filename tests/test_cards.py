@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from casework import cards, lifecycle
+from casework import TEMPLATES, cards, lifecycle
 
 
 def _cache_size(app) -> int:
@@ -72,3 +72,17 @@ def test_cached_cards_stay_escaped(team):
     board = team.coord.get("/").text
     assert "&lt;b&gt;Est&lt;/b&gt; &amp; annexe" in board  # the area: its first three words
     assert "<b>Est</b>" not in board
+
+
+def test_every_field_a_card_reads_is_in_its_cache_key():
+    """A card reading a field missing from cards.CARDS would render it empty (and the
+    cache would not see it change): each macro's row.<field> must be in its key."""
+    source = (TEMPLATES / "cards.html").read_text()
+    macros = dict(re.findall(r"{% macro (\w+)\(row\) -%}(.*?){%- endmacro %}", source, re.S))
+    assert set(macros) == {macro for macro, _ in cards.CARDS.values()}
+    for macro, body in macros.items():
+        keyed = set().union(*(set(f) for m, f in cards.CARDS.values() if m == macro))
+        read = set(re.findall(r"\brow\.(\w+)", body))
+        if "places(row)" in body:  # tasks/macros.html: places left
+            read |= {"people_needed", "assigned"}
+        assert read and read <= keyed, (macro, read - keyed)
