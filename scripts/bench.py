@@ -11,6 +11,7 @@ E. unlock to first page, and the server's peak memory during B.
 Prints a table; --json writes the same figures. Everything is deleted afterwards.
 
 Example: ./scripts/bench --scale medium --seconds 10 --json bench.json
+         ./scripts/bench --scale large --against bench.json   (each p95 against medium)
 """
 
 from __future__ import annotations
@@ -277,10 +278,16 @@ def main() -> None:
     parser.add_argument("--scale", choices=["small", "medium", "large"], default="small")
     parser.add_argument("--seconds", type=float, default=10, help="per page under load")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument(
+        "--against", type=Path, help="a medium run's JSON: compare each page's p95 with it"
+    )
     parser.add_argument("--clients", type=int, default=16, help=argparse.SUPPRESS)
     parser.add_argument("--purge-window", type=float, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    medium = json.loads(args.against.read_text()) if args.against else None  # fail early
     results = run(args)
+    if medium is not None:
+        results["p95_vs_medium"] = bench_report.p95_against(results, medium)
     print(bench_report.table(results))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")

@@ -72,3 +72,27 @@ def test_naive_purge_unlock_memory(figures):
     assert during["pages"]["errors"] == 0 and during["pages"]["unexpected"] == 0
     assert number(figures["unlock_seconds"]) and figures["unlock_seconds"] > 0
     assert number(figures["peak_rss_mb"]) and figures["peak_rss_mb"] > 0
+
+
+def test_report_marks_targets_only_at_medium_and_p95_against_medium(figures):
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import bench_report
+
+    worse = json.loads(json.dumps(figures))
+    worse["store"]["tasks.create"]["ratio"] = bench_report.STORE_RATIO + 1
+    worse["scale"] = "medium"
+    assert "MISSED" in bench_report.table(worse)
+    worse["scale"] = "large"
+    assert "MISSED" not in bench_report.table(worse)
+    assert "targets are for medium scale" in bench_report.table(worse)
+
+    # The large-scale target: each p95 within 2x of the medium run's.
+    medium = json.loads(json.dumps(figures))
+    worse["p95_vs_medium"] = bench_report.p95_against(worse, medium)
+    assert set(worse["p95_vs_medium"]) == set(PAGES)
+    assert all(ratio == 1 for ratio in worse["p95_vs_medium"].values())
+    assert bench_report.table(worse).splitlines()[-1].endswith("ok")
+    for h in medium["http"].values():
+        h["p95_ms"] /= 3
+    worse["p95_vs_medium"] = bench_report.p95_against(worse, medium)
+    assert bench_report.table(worse).splitlines()[-1].endswith("MISSED")
