@@ -7,8 +7,9 @@ from typing import Any
 
 from flask import Flask
 
-from casework import cards, clock, config, i18n, lifecycle, security, sessions, throttle, vocabulary
-from casework.store import Store
+from casework import clock, config
+from casework.vault.store import Store
+from casework.web import cards, gate, i18n, labels, lifecycle, sessions, throttle
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -42,15 +43,16 @@ def create_app(
     store = Store(instance)
     app.extensions["casework_store"] = store
     clock.init_app(app)
-    security.init_app(app)
+    gate.init_app(app)
     sessions.init_app(app)
     i18n.init_app(app)
     throttle.init_app(app)
     lifecycle.init_app(app)
-    vocabulary.init_app(app)
+    labels.init_app(app)
     cards.init_app(app)
 
-    from casework import auth, cases, errors, home, people, profile, retention_views, seal, tasks
+    from casework import auth, cases, home, people, profile, retention, seal, tasks
+    from casework.web import errors
 
     errors.init_app(app)
     app.register_blueprint(auth.bp)
@@ -61,7 +63,7 @@ def create_app(
     app.register_blueprint(seal.bp)
     app.register_blueprint(cases.bp)
     app.register_blueprint(tasks.bp)
-    app.register_blueprint(retention_views.bp)
+    app.register_blueprint(retention.bp)
 
     if key is not None:
         lifecycle.unlock_with_key(app, key)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from casework.languages import SPOKEN
+from casework.rules.languages import SPOKEN
 
 CONFIG_FILE = "config.toml"
 LANGUAGES = ("fr", "en", "es")

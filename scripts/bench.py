@@ -34,9 +34,10 @@ import bench_http as web  # noqa: E402
 import bench_report  # noqa: E402
 import bench_store as st  # noqa: E402
 
-from casework import config, retention  # noqa: E402
-from casework.retention_rules import RULES  # noqa: E402
-from casework.store import Store, db  # noqa: E402
+from casework import config  # noqa: E402
+from casework.store import db, retention  # noqa: E402
+from casework.store.retention_rules import RULES  # noqa: E402
+from casework.vault.store import Store  # noqa: E402
 
 PASSPHRASE = "bench: a synthetic store, deleted afterwards"  # noqa: S105  (bench only)
 # Only the demo accounts' password hashes are cheap (so that signing in hundreds of

@@ -17,7 +17,7 @@ from pathlib import Path
 import loadgen
 from live import LiveClient
 
-from casework import totp
+from casework.rules import totp
 
 ROOT = Path(__file__).resolve().parent.parent
 COOKIE = "__Host-casework"

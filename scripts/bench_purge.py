@@ -25,8 +25,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # this checkout's casework and 
 
 import retention_data  # noqa: E402  (test helper: plants rows straight into the store)
 
-from casework import config, retention  # noqa: E402
-from casework.store import db  # noqa: E402
+from casework import config  # noqa: E402
+from casework.store import db, retention  # noqa: E402
 from casework.store.migrations import migrate  # noqa: E402
 
 

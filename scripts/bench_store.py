@@ -14,9 +14,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from casework import config, retention
-from casework.home import OPEN_TASKS_SHOWN
-from casework.store import boards, cases, db, staffing, tasks
+from casework import config
+from casework.home.views import OPEN_TASKS_SHOWN
+from casework.store import boards, cases, db, retention, staffing, tasks
 
 # Calls per function and store (after a warm-up pass): enough for a stable median.
 CALLS = 100

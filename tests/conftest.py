@@ -10,7 +10,7 @@ from support import CHEAP_CONFIG, CHEAP_KDF, PASSPHRASE, Accounts
 
 from casework import create_app
 from casework.cli import cli
-from casework.store import Store
+from casework.vault.store import Store
 
 
 @pytest.fixture

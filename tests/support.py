@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from casework import keys, totp
+from casework.rules import totp
 from casework.store import invites
+from casework.vault import keys
 
 PASSPHRASE = "correct horse battery staple"
 PASSWORD = "a long enough test password"

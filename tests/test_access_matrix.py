@@ -13,8 +13,8 @@ import pytest
 from support import csrf_token
 from werkzeug.routing import BuildError
 
-from casework import lifecycle
-from casework.security import PUBLIC_ENDPOINTS, allowed_roles
+from casework.web import lifecycle
+from casework.web.gate import PUBLIC_ENDPOINTS, allowed_roles
 
 
 def get_store_of(app):

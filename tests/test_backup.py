@@ -11,10 +11,11 @@ from click.testing import CliRunner
 from forensics import SQLITE_HEADER, plaintext_contains
 from support import PASSPHRASE
 
-from casework import backup, keys, lifecycle
 from casework.cli import cli
-from casework.store import Store
 from casework.store.db import connect
+from casework.vault import backup, keys
+from casework.vault.store import Store
+from casework.web import lifecycle
 
 BACKUP_PASSPHRASE = "the backup has its own passphrase"
 RESTORED_PASSPHRASE = "and the restored store another one"

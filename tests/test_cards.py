@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 
-from casework import TEMPLATES, cards, lifecycle
+from casework import TEMPLATES
+from casework.web import cards, lifecycle
 
 
 def _cache_size(app) -> int:

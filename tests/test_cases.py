@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from casework import codes
+from casework.rules import codes
 
 
 def test_open_case_gets_a_code_and_is_audited(team):

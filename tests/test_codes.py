@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from casework import codes
-from casework.codes import ALPHABET, check_symbol, new_case_code, normalise_case_code
+from casework.rules import codes
+from casework.rules.codes import ALPHABET, check_symbol, new_case_code, normalise_case_code
 
 CANONICAL = re.compile(r"[%s]{3}-[%s]{4}-[%s]{3}" % ((ALPHABET,) * 3))
 

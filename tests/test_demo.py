@@ -11,7 +11,8 @@ from support import PASSPHRASE, csrf_token
 
 from casework import create_app
 from casework.cli import cli
-from casework.store import Store, boards, cases, db, staffing, tasks
+from casework.store import boards, cases, db, staffing, tasks
+from casework.vault.store import Store
 
 
 @pytest.fixture

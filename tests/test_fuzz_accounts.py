@@ -14,9 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import PASSPHRASE, PASSWORD, csrf_token
 
-from casework import lifecycle, passwords
 from casework.auth.forms import check_handle
+from casework.rules import passwords
 from casework.store import invites
+from casework.web import lifecycle
 
 FUZZ = settings(
     max_examples=30,

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from casework.guard import KINDS, Finding, find_identifiers, passes_luhn
+from casework.rules.guard import KINDS, Finding, find_identifiers, passes_luhn
 
 # injected so the birth-date cut-off (year < 2016) does not drift with the calendar
 TODAY = date(2026, 6, 15)

@@ -16,9 +16,10 @@ import pytest
 from served import Served
 from support import PASSPHRASE
 
-from casework import keys
-from casework.store import Store, WrongKey
+from casework.store import WrongKey
 from casework.store.db import connect, integrity_problems, transaction
+from casework.vault import keys
+from casework.vault.store import Store
 
 NEW_PASSPHRASE = "a completely different passphrase"
 CASEWORK = (sys.executable, "-m", "casework")
@@ -178,7 +179,7 @@ def test_rekey_killed_at_any_moment_still_opens_with_one_passphrase(instance, st
 
 
 def test_rekey_refuses_while_a_server_holds_the_instance(run, instance, store_key):
-    from casework import control
+    from casework.vault import control
 
     held = control.claim(instance)
     try:

@@ -19,7 +19,8 @@ import pytest
 from kill_writer import ROWS
 from support import CHEAP_KDF, PASSPHRASE
 
-from casework.store import Store, db
+from casework.store import db
+from casework.vault.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 WRITER = Path(__file__).resolve().parent / "kill_writer.py"

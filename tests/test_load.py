@@ -18,8 +18,9 @@ import pytest
 from served import Served, post
 from support import CHEAP_KDF, PASSPHRASE, PASSWORD
 
-from casework import passwords, totp
-from casework.store import Store, cases, db, second_factor, staffing, tasks, users
+from casework.rules import passwords, totp
+from casework.store import cases, db, second_factor, staffing, tasks, users
+from casework.vault.store import Store
 
 COORDINATORS, VOLUNTEERS = 4, 12
 SECONDS = 10

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from casework import localtime
+from casework.rules import localtime
 
 ZONE = "America/Montreal"
 

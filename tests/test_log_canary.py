@@ -28,7 +28,7 @@ from workflow import (
     Workflow,
 )
 
-from casework import totp
+from casework.rules import totp
 
 
 def leaks(output: str, secrets: list[str], codes: list[str]) -> list[str]:

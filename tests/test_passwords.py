@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from casework import passwords
-from casework.passwords import (
+from casework.rules import passwords
+from casework.rules.passwords import (
     HashParams,
     check_password_rules,
     dummy_verify,

@@ -11,7 +11,7 @@ import retention_data as plant
 from forensics import decrypt_pages, plaintext_contains
 from retention_data import local
 
-from casework import retention
+from casework.store import retention
 from casework.store.db import transaction
 
 DAY = 86_400

@@ -15,9 +15,10 @@ import retention_data as plant
 from click.testing import CliRunner
 from support import CHEAP_CONFIG, CHEAP_KDF, PASSPHRASE
 
-from casework import config, retention
+from casework import config
 from casework.cli import cli
-from casework.store import Store, db
+from casework.store import db, retention
+from casework.vault.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 ROWS = 40_000
@@ -25,10 +26,11 @@ KILLS = 10
 CHILD = """\
 import sys, time
 from pathlib import Path
-from casework import config, purge_runs
+from casework import config
+from casework.vault import purges
 instance = Path(sys.argv[1])
 key = bytearray.fromhex(sys.stdin.readline().strip())
-report = purge_runs.purge_with_key(
+report = purges.purge_with_key(
     instance, key, config.load(instance), int(time.time()),
     progress=lambda step: print(step, flush=True),
 )

@@ -17,9 +17,9 @@ from click.testing import CliRunner
 from retention_data import count, local
 from support import PASSPHRASE
 
-from casework import purge_runs, retention
 from casework.cli import cli
-from casework.store import db, purge_reports
+from casework.store import db, purge_reports, retention
+from casework.vault import purges
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,11 +53,11 @@ def _clean_slate(conn):
 )
 def test_next_run_is_at_the_local_purge_time(app, purge_time, now, expected):
     settings = {**app.config["CASEWORK"], "retention.purge_time": purge_time}
-    assert purge_runs.next_run_after(now, settings) == expected
+    assert purges.next_run_after(now, settings) == expected
 
 
 def test_scheduler_runs_once_a_day_with_an_injected_clock(app, conn):
-    scheduler = purge_runs.PurgeScheduler(app)
+    scheduler = purges.PurgeScheduler(app)
     start = local(2026, 6, 15, 12, 0)
     plant.audit(conn, start - 100 * DAY)
     assert scheduler.run_pending(start) is None
@@ -77,7 +77,7 @@ def test_scheduler_runs_once_a_day_with_an_injected_clock(app, conn):
 
 
 def test_scheduler_skips_a_sealed_store(app):
-    scheduler = purge_runs.PurgeScheduler(app)
+    scheduler = purges.PurgeScheduler(app)
     scheduler.run_pending(local(2026, 6, 15, 12, 0))
     app.extensions["casework_store"].lock()
     assert scheduler.run_pending(local(2026, 6, 16, 3, 30)) is None
@@ -88,7 +88,7 @@ def test_scheduler_thread_purges_on_its_own_connection(app, conn):
     due_at = local(2026, 6, 16, 3, 30)
     plant.audit(conn, due_at - 100 * DAY)
     now = [due_at - 1]
-    scheduler = purge_runs.PurgeScheduler(app, clock=lambda: now[0])
+    scheduler = purges.PurgeScheduler(app, clock=lambda: now[0])
     opened = app.extensions["casework_store"].pool_connections
     scheduler.start()
     time.sleep(0.3)
@@ -106,8 +106,8 @@ def test_startup_purge_runs_and_survives_a_refusal(app, conn):
     app.config["CASEWORK_CLOCK"] = lambda: local(2026, 6, 15, 12, 0)
     plant.audit(conn, local(2026, 1, 1, 0, 0))
     with retention.exclusive(retention.store_path(conn)):
-        assert purge_runs.run_startup_purge(app) is None
-    report = purge_runs.run_startup_purge(app)
+        assert purges.run_startup_purge(app) is None
+    report = purges.run_startup_purge(app)
     assert report.outcome == "done" and report.counts["audit_events"] == 1
 
 
@@ -117,7 +117,7 @@ def test_upcoming_deletions_per_run(conn, app):
     plant.audit(conn, now - 91 * DAY)  # already due: next run
     plant.audit(conn, now - 88 * DAY)  # due in two days
     plant.audit(conn, now - 80 * DAY)  # beyond the week
-    plan = purge_runs.upcoming(conn, now, settings)
+    plan = purges.upcoming(conn, now, settings)
     assert len(plan) == 7
     assert [run.counts["audit_events"] for run in plan] == [1, 0, 1, 0, 0, 0, 0]
     assert plan[0].run_at == local(2026, 6, 16, 3, 30)

@@ -14,9 +14,8 @@ import pytest
 import retention_data as plant
 from retention_data import count, local
 
-from casework import retention
-from casework.retention_rules import RULES, Rule
-from casework.store import db, purge_reports
+from casework.store import db, purge_reports, retention
+from casework.store.retention_rules import RULES, Rule
 
 DAY, HOUR, MINUTE = 86_400, 3600, 60
 NOON = local(2026, 6, 15, 12, 0)

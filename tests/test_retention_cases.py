@@ -7,7 +7,7 @@ import secrets
 import pytest
 from retention_data import count, local
 
-from casework import retention
+from casework.store import retention
 from casework.store.db import transaction
 
 DAY = 86_400

@@ -8,8 +8,10 @@ import threading
 import pytest
 from support import PASSPHRASE, csrf_token
 
-from casework import create_app, keys, lifecycle
-from casework.security import SEALED_ENDPOINTS
+from casework import create_app
+from casework.vault import keys
+from casework.web import lifecycle
+from casework.web.gate import SEALED_ENDPOINTS
 
 EN = {"Accept-Language": "en"}
 MARKER = "zebra-quartz-4471"
@@ -131,7 +133,7 @@ def test_unlock_is_throttled_per_address_with_growing_delays(sealed_app):
     ("failures", "wait"), [(4, 0), (5, 60), (6, 120), (7, 240), (12, 3600), (30, 3600)]
 )
 def test_throttle_delays_double_after_five_failures(failures, wait):
-    from casework.unlock_throttle import UnlockThrottle
+    from casework.web.unlock_throttle import UnlockThrottle
 
     throttle = UnlockThrottle()
     for step in range(failures):
@@ -263,7 +265,7 @@ def test_lock_while_requests_are_in_flight_never_gives_a_500(app, accounts):
 def test_key_file_store_shows_no_passphrase_form(tmp_path, instance):
     from support import CHEAP_KDF
 
-    from casework.store import Store
+    from casework.vault.store import Store
 
     Store(instance).create_with_key_file(tmp_path / "store.key", CHEAP_KDF)
     app = create_app(instance, tls=False, testing=True)

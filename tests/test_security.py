@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from support import PASSWORD, csrf_token
 
-from casework.security import PUBLIC_ENDPOINTS, ROLES
+from casework.web.gate import PUBLIC_ENDPOINTS, ROLES
 
 
 def test_every_endpoint_is_public_or_declares_roles(app):

@@ -9,8 +9,9 @@ import pytest
 from live import LiveClient
 from support import PASSWORD
 
-from casework import create_app, keys, server
+from casework import create_app, server
 from casework.store import invites
+from casework.vault import keys
 
 THREADS = 4
 

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from casework import availability
+from casework.rules import availability
 from casework.store import db, staffing, tasks
 
 HOUR = 3600

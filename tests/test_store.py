@@ -9,7 +9,8 @@ import pytest
 from forensics import plaintext_contains
 from support import CHEAP_KDF, PASSPHRASE
 
-from casework.store import Store, db
+from casework.store import db
+from casework.vault.store import Store
 
 MARKER = "zqxmarker7741"
 

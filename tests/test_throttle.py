@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from support import PASSWORD, english, submit
 
-from casework import totp
+from casework.rules import totp
 
 NOW = 1_800_000_000
 TOO_MANY = "Too many attempts. Wait a minute, then try again."

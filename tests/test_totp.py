@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from casework import totp
-from casework.codes import ALPHABET
+from casework.rules import totp
+from casework.rules.codes import ALPHABET
 
 RFC_SECRET = b"12345678901234567890"
 # a Unix time in the middle of step 1_000_000 (not on an edge)

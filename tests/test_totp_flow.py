@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from support import PASSWORD, csrf_token, english, submit
 
-from casework import totp
+from casework.rules import totp
 from casework.store import second_factor
 
 NOW = 1_800_000_000

@@ -13,8 +13,9 @@ import re
 
 from support import PASSPHRASE, TEAM_NOW, csrf_token
 
-from casework import purge_runs, totp
+from casework.rules import totp
 from casework.store import invites
+from casework.vault import purges
 
 DAY = 24 * 3600
 # Markers: words no log line, template or library would ever contain by chance.
@@ -215,7 +216,7 @@ class Workflow:
     def purge(self) -> None:
         self.now += 20 * DAY  # the debrief and instructions are past their period
         conn = self.app.extensions["casework_store"].conn()
-        report = purge_runs.purge_logged(conn, self.now, self.app.config["CASEWORK"])
+        report = purges.purge_logged(conn, self.now, self.app.config["CASEWORK"])
         assert report is not None and report.counts["task_notes"] >= 1, report
 
     def lock_and_unlock(self) -> None:

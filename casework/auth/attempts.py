@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from casework import passwords, throttle, totp
+from casework.rules import passwords, totp
 from casework.store import audit, second_factor, users
 from casework.store.db import Connection
+from casework.web import throttle
 
 FAILED = _l("Those sign-in details do not match. Check them and try again.")
 TOO_MANY = _l("Too many attempts. Wait a minute, then try again.")

@@ -7,8 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-from casework import guard, passwords
-from casework.forms_common import refusal_message
+from casework.rules import guard, passwords
+from casework.web.forms import refusal_message
 
 HANDLE_RULES = _l("3 to 32 characters. A pseudonym, never your legal name.")
 

@@ -9,12 +9,15 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 
-from casework import clock, passwords, throttle
+from casework import clock
 from casework.auth import joining
 from casework.auth.attempts import TOO_MANY
 from casework.auth.forms import JoinForm, NewPasswordForm, SetupForm
 from casework.auth.views import accept_link, hash_params, link_unusable
-from casework.store import get_db, invites, users
+from casework.rules import passwords
+from casework.store import invites, users
+from casework.web import throttle
+from casework.web.db import get_db
 
 bp = Blueprint("links", __name__)
 LINK_KEY = "link"

@@ -7,11 +7,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
-from casework import clock, totp
+from casework import clock
 from casework.auth.forms import EnrolForm
 from casework.auth.views import bp
-from casework.security import roles
-from casework.store import audit, get_db, second_factor
+from casework.rules import totp
+from casework.store import audit, second_factor
+from casework.web.db import get_db
+from casework.web.gate import roles
 
 ENROL_KEY = "enrol_secret"
 

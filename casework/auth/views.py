@@ -17,12 +17,14 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from casework import clock, passwords
+from casework import clock
 from casework.auth import joining
 from casework.auth.attempts import FAILED, TOO_MANY, check_code, check_password
 from casework.auth.forms import CodeForm, SetupForm, SignInForm
-from casework.security import roles
-from casework.store import audit, get_db, invites, signin_failures, users
+from casework.rules import passwords
+from casework.store import audit, invites, signin_failures, users
+from casework.web.db import get_db
+from casework.web.gate import roles
 
 bp = Blueprint("auth", __name__)
 

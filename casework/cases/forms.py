@@ -7,9 +7,9 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from casework import vocabulary
-from casework.forms_common import CheckboxesField, Guarded, strip
 from casework.store.cases import CaseDetails
+from casework.web import labels
+from casework.web.forms import CheckboxesField, Guarded, strip
 
 NOTE_MAX = 500
 
@@ -29,8 +29,8 @@ class CaseForm(FlaskForm):
 
     def fill_choices(self, coordinators) -> None:
         """Choices come from the instance settings and the current coordinators."""
-        self.languages.choices = vocabulary.language_choices()
-        self.support_kinds.choices = vocabulary.kind_choices()
+        self.languages.choices = labels.language_choices()
+        self.support_kinds.choices = labels.kind_choices()
         self.coordinator.choices = [
             SelectChoice(str(row["id"]), row["handle"]) for row in coordinators
         ]

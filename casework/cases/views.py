@@ -8,9 +8,10 @@ from flask_login import current_user
 
 from casework import clock
 from casework.cases.forms import CaseForm, LookupForm
-from casework.security import roles
-from casework.store import cases, get_db
+from casework.store import cases
 from casework.tasks.forms import ButtonForm
+from casework.web.db import get_db
+from casework.web.gate import roles
 
 bp = Blueprint("cases", __name__)
 

@@ -12,9 +12,10 @@ from flask_wtf import FlaskForm
 
 from casework import clock
 from casework.people.forms import ROLE_LABELS, InviteForm, RoleForm
-from casework.security import roles
-from casework.store import audit, get_db, invites, people, users
+from casework.store import audit, invites, people, users
 from casework.store.db import Connection, transaction
+from casework.web.db import get_db
+from casework.web.gate import roles
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 

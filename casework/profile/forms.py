@@ -7,8 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from casework import availability, languages
-from casework.i18n import LANGUAGE_NAMES
+from casework.rules import availability, languages
+from casework.web.i18n import LANGUAGE_NAMES
 
 
 class CheckboxesField(SelectMultipleField):

@@ -7,13 +7,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
 
-from casework import availability, clock, languages, passwords
+from casework import clock
 from casework.auth.attempts import TOO_MANY, check_current_password
 from casework.auth.forms import ChangePasswordForm
 from casework.auth.views import hash_params
-from casework.security import roles
-from casework.store import audit, get_db, people, second_factor, users
+from casework.rules import availability, languages, passwords
+from casework.store import audit, people, second_factor, users
 from casework.store.db import transaction
+from casework.web.db import get_db
+from casework.web.gate import roles
 
 bp = Blueprint("profile", __name__, url_prefix="/profile")
 

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, Length
 
-from casework.keys import MAX_PASSPHRASE
+from casework.vault.keys import MAX_PASSPHRASE
 
 
 class UnlockForm(FlaskForm):

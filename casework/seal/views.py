@@ -6,10 +6,10 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from casework import lifecycle
 from casework.seal.forms import LockForm, UnlockForm
-from casework.security import roles
-from casework.store import get_store
+from casework.web import lifecycle
+from casework.web.db import get_store
+from casework.web.gate import roles
 
 bp = Blueprint("seal", __name__)
 

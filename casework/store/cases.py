@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from werkzeug.exceptions import NotFound
 
-from casework import codes
+from casework.rules import codes
 from casework.store import audit
 from casework.store.db import Connection, IntegrityError, Row, transaction
 

@@ -10,7 +10,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from casework import codes
+from casework.rules import codes
 from casework.store.db import Connection, IntegrityError, Row, transaction
 
 SETUP_HOURS = 24

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from casework import totp
+from casework.rules import totp
 from casework.store.db import Connection, transaction
 
 

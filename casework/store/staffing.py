@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from casework import availability
+from casework.rules import availability
 from casework.store import audit, cases
 from casework.store.db import Connection, Row, transaction
 

@@ -14,9 +14,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length
 
-from casework import localtime, vocabulary
-from casework.forms_common import CheckboxesField, Guarded, strip
+from casework.rules import localtime
 from casework.store.tasks import OUTCOMES, TaskDetails
+from casework.web import labels
+from casework.web.forms import CheckboxesField, Guarded, strip
 
 DURATIONS = (30, 60, 90, 120, 150, 180, 240, 300, 360, 480)
 PLACE_MAX = 120
@@ -79,8 +80,8 @@ class TaskForm(FlaskForm):
 
     def prepare(self, zone: str, now: int) -> TaskForm:
         """Choices from the settings; the zone and clock the dates are read with."""
-        self.kind.choices = vocabulary.kind_choices()
-        self.languages.choices = vocabulary.language_choices()
+        self.kind.choices = labels.kind_choices()
+        self.languages.choices = labels.language_choices()
         self.zone, self.now, self.starts_at = zone, now, None
         return self
 
@@ -128,7 +129,7 @@ class TaskForm(FlaskForm):
 class DebriefForm(FlaskForm):
     outcome = RadioField(
         _l("What happened?"),
-        choices=[SelectChoice(key, vocabulary.OUTCOME_LABELS[key]) for key in OUTCOMES],
+        choices=[SelectChoice(key, labels.OUTCOME_LABELS[key]) for key in OUTCOMES],
         validators=[DataRequired(message=_l("Choose what happened."))],
     )
     note = TextAreaField(

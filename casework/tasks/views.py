@@ -9,10 +9,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import NotFound
 
-from casework import clock, localtime
-from casework.security import roles
-from casework.store import boards, cases, get_db, staffing, tasks
+from casework import clock
+from casework.rules import localtime
+from casework.store import boards, cases, staffing, tasks
 from casework.tasks.forms import AssignForm, ButtonForm, DebriefForm, TaskForm
+from casework.web.db import get_db
+from casework.web.gate import roles
 
 bp = Blueprint("tasks", __name__)
 

@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import expect
 from served import free_port
 
-from casework import totp
+from casework.rules import totp
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
@@ -152,9 +152,10 @@ def sealed_server(instance):
     """
     from support import CHEAP_KDF, PASSPHRASE, PASSWORD
 
-    from casework import passwords
-    from casework.store import Store, second_factor, users
+    from casework.rules import passwords
+    from casework.store import second_factor, users
     from casework.store.db import connect
+    from casework.vault.store import Store
 
     key = Store(instance).create(PASSPHRASE, CHEAP_KDF)
     conn = connect(instance / "casework.db", key)
@@ -174,7 +175,8 @@ def live_server_with_volunteer(instance):
     links made with the key: one for a coordinator, one for a volunteer."""
     from support import CHEAP_KDF, PASSPHRASE
 
-    from casework.store import Store, db, invites
+    from casework.store import db, invites
+    from casework.vault.store import Store
 
     key = Store(instance).create(PASSPHRASE, CHEAP_KDF)
     conn = db.connect(instance / "casework.db", key)

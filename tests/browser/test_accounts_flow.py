@@ -8,7 +8,7 @@ from conftest import enrol
 from playwright.sync_api import expect
 from support import PASSWORD
 
-from casework import totp
+from casework.rules import totp
 
 
 def test_coordinator_enrols_signs_in_with_a_code_and_invites_a_volunteer(

@@ -8,7 +8,7 @@ from conftest import LAKE_TOTP_SECRET
 from playwright.sync_api import expect
 from support import PASSPHRASE, PASSWORD
 
-from casework import totp
+from casework.rules import totp
 
 
 def test_unlock_sign_in_lock_now_and_sealed_again(sealed_server, page, artifacts):

@@ -7,7 +7,7 @@ import time
 from playwright.sync_api import expect
 from support import PASSWORD
 
-from casework import totp
+from casework.rules import totp
 
 
 def test_first_coordinator_signs_in_and_reaches_home(live_server, page, artifacts):

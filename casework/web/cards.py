@@ -30,7 +30,7 @@ CARDS = {
 }
 # About two boards and a few hundred volunteer homes' worth of distinct cards.
 CACHE_SIZE = 4096
-EXTENSION = "casework.cards"
+EXTENSION = "casework.web.cards"
 
 
 def cards(name: str, rows: Iterable[Row]) -> Markup:

@@ -11,7 +11,8 @@ import random
 import secrets
 from dataclasses import asdict, dataclass
 
-from casework import codes, config, passwords, totp
+from casework import config
+from casework.rules import codes, passwords, totp
 from casework.store.db import Connection, transaction
 
 DAY = 86400

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import click
 
-from casework import keys, purge_runs
-from casework.cli import Failure, Instance, cli, key_file_option, open_key, passphrase_stdin
-from casework.retention import PurgeRefused
+from casework.cli.common import Failure, Instance, key_file_option, open_key, passphrase_stdin
+from casework.store.retention import PurgeRefused
+from casework.vault import keys, purges
 
 
-@cli.command()
+@click.command()
 @click.option("--dry-run", is_flag=True, help="Show what a purge would delete; change nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @passphrase_stdin
@@ -36,7 +36,7 @@ def purge(
     key = open_key(instance, passphrase_stdin, key_file)
     progress = _show_step if sys.stdout.isatty() else None
     try:
-        report = purge_runs.purge_with_key(
+        report = purges.purge_with_key(
             instance.path, key, settings, int(time.time()), dry_run=dry_run, progress=progress
         )
     except PurgeRefused as exc:

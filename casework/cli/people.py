@@ -9,14 +9,14 @@ from pathlib import Path
 
 import click
 
-from casework import keys
-from casework.cli import Instance, base_url, cli, key_file_option, open_key, passphrase_stdin
+from casework.cli.common import Instance, base_url, key_file_option, open_key, passphrase_stdin
 from casework.store import audit, invites
 from casework.store.db import connect
 from casework.store.migrations import migrate
+from casework.vault import keys
 
 
-@cli.command()
+@click.command()
 @click.option(
     "--role",
     type=click.Choice(["volunteer", "coordinator"]),

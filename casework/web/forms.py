@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectMultipleField, widgets
 from wtforms.validators import ValidationError
 
-from casework import guard
+from casework.rules import guard
 
 # What each kind of finding is called in the refusal message.
 FINDING_PHRASES = {

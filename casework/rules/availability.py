@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from casework.localtime import to_local
+from casework.rules.localtime import to_local
 
 DAYS = (
     _l("Monday"),

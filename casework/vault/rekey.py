@@ -21,9 +21,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from casework import keys
-from casework.store import Store, StoreError, WrongKey
+from casework.store import StoreError, WrongKey
 from casework.store.db import checkpoint, connect, rekey
+from casework.vault import keys
+from casework.vault.store import Store
 
 Step = Callable[[str], None]
 

@@ -15,10 +15,12 @@ from typing import Any
 from flask import Flask, current_app, g
 from flask_login import current_user
 
-from casework import cards, keys
-from casework.store import Store, WrongKey, audit
+from casework.store import WrongKey, audit
 from casework.store.db import Connection, Error, checkpoint, connect, transaction
-from casework.unlock_throttle import UnlockThrottle
+from casework.vault import keys
+from casework.vault.store import Store
+from casework.web import cards
+from casework.web.unlock_throttle import UnlockThrottle
 
 log = logging.getLogger("casework")
 
@@ -30,7 +32,7 @@ def after_unlock(conn: Connection, now: int, settings: dict[str, Any]) -> None:
     purge, so that a store sealed for weeks, or an old backup, cannot show what retention
     already removed.
     """
-    from casework.purge_runs import purge_logged
+    from casework.vault.purges import purge_logged
 
     purge_logged(conn, now, settings)
 
@@ -203,7 +205,7 @@ def _after_request(response):
 
 def _database_error(exc: Error):
     # A request that was using its connection when Lock now closed it.
-    from casework.errors import _unexpected, sealed_page
+    from casework.web.errors import _unexpected, sealed_page
 
     if _store(current_app).sealed:
         return sealed_page()

@@ -10,7 +10,9 @@ from flask import Flask, Response, abort, current_app, redirect, request, url_fo
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
-from casework.store import Sealed, get_db, get_store, users
+from casework.store import users
+from casework.vault.store import Sealed
+from casework.web.db import get_db, get_store
 
 # The short explicit list of endpoints reachable without signing in.
 PUBLIC_ENDPOINTS = frozenset(
@@ -78,7 +80,7 @@ def gate() -> Response | None:
     if endpoint is None:  # no route matched: let routing answer 404/405
         return None
     if get_store().sealed and endpoint not in SEALED_ENDPOINTS:
-        from casework.errors import sealed_page
+        from casework.web.errors import sealed_page
 
         return sealed_page()
     if endpoint in PUBLIC_ENDPOINTS:

@@ -7,9 +7,11 @@ import datetime as dt
 from flask import Blueprint, current_app, render_template
 from flask_babel import lazy_gettext as _l
 
-from casework import clock, purge_runs
-from casework.security import roles
-from casework.store import get_db, purge_reports
+from casework import clock
+from casework.store import purge_reports
+from casework.vault import purges
+from casework.web.db import get_db
+from casework.web.gate import roles
 
 bp = Blueprint("retention", __name__)
 
@@ -38,7 +40,7 @@ def when(epoch: int) -> dt.datetime:
 @roles("coordinator")
 def overview():
     conn, settings = get_db(), current_app.config["CASEWORK"]
-    plan = purge_runs.upcoming(conn, clock.now(), settings)
+    plan = purges.upcoming(conn, clock.now(), settings)
     return render_template(
         "retention/overview.html",
         plan=plan,

@@ -30,9 +30,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from casework import keys
-from casework.store import Store, StoreError, WrongKey
+from casework.store import StoreError, WrongKey
 from casework.store.db import checkpoint, connect, export_encrypted, integrity_problems, rekey
+from casework.vault import keys
+from casework.vault.store import Store
 
 MAGIC = b"CWBK\x00\x00\x00\x01"
 HEADER = struct.Struct(">8s16sIIIQ")

@@ -24,9 +24,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from casework.retention_rules import RULES, Rule
 from casework.store import purge_reports
 from casework.store.db import BUSY_TIMEOUT_MS, Connection, Error, OperationalError, transaction
+from casework.store.retention_rules import RULES, Rule
 
 log = logging.getLogger("casework")
 

@@ -20,8 +20,8 @@ from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
 
 from casework import clock
-from casework.store import Sealed, Store
 from casework.store.db import transaction
+from casework.vault.store import Sealed, Store
 
 USER_KEY = "_user_id"
 ANONYMOUS_LIMIT = 10_000

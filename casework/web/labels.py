@@ -11,7 +11,7 @@ from flask_babel import get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice
 
-from casework.languages import SPOKEN
+from casework.rules.languages import SPOKEN
 
 KIND_LABELS = {
     "hearing": _l("Hearing"),

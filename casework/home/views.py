@@ -7,9 +7,10 @@ from flask_login import current_user
 
 from casework import clock
 from casework.cases.forms import LookupForm
-from casework.security import roles
-from casework.store import boards, get_db
+from casework.store import boards
 from casework.tasks.forms import ButtonForm
+from casework.web.db import get_db
+from casework.web.gate import roles
 
 bp = Blueprint("home", __name__)
 OPEN_TASKS_SHOWN = 12

@@ -16,10 +16,10 @@ from typing import Any
 
 from flask import Flask
 
-from casework import retention
-from casework.retention import Progress, PurgeRefused, Report
-from casework.store import Store, StoreError
+from casework.store import StoreError, retention
 from casework.store.db import Connection, Error
+from casework.store.retention import Progress, PurgeRefused, Report
+from casework.vault.store import Store
 
 log = logging.getLogger("casework")
 

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.twofactor import InvalidToken
 from cryptography.hazmat.primitives.twofactor.hotp import HOTP
 from cryptography.hazmat.primitives.twofactor.totp import TOTP
 
-from casework.codes import ALPHABET
+from casework.rules.codes import ALPHABET
 
 DIGITS = 6
 TIME_STEP = 30

@@ -10,20 +10,20 @@ from pathlib import Path
 
 import click
 
-from casework import backup as backups
-from casework import control, keys, lifecycle
-from casework.cli import (
+from casework.cli.common import (
     Failure,
     Instance,
-    cli,
     key_file_option,
     key_file_path,
     open_key,
     passphrase_stdin,
     read_passphrase,
 )
-from casework.rekey import change_passphrase
-from casework.store import check_instance
+from casework.vault import backup as backups
+from casework.vault import control, keys
+from casework.vault.rekey import change_passphrase
+from casework.vault.store import check_instance
+from casework.web import lifecycle
 
 
 def _steps(total: int):
@@ -39,7 +39,7 @@ def _steps(total: int):
     return step
 
 
-@cli.command()
+@click.command()
 @click.pass_obj
 def lock(instance: Instance) -> None:
     """Lock the server running on this instance now: its key is overwritten in memory,
@@ -56,7 +56,7 @@ def lock(instance: Instance) -> None:
     click.echo("Locked: the key is gone from the server's memory and every session ended.")
 
 
-@cli.command()
+@click.command()
 @passphrase_stdin
 @click.pass_obj
 def unlock(instance: Instance, passphrase_stdin: bool) -> None:
@@ -82,7 +82,7 @@ def unlock(instance: Instance, passphrase_stdin: bool) -> None:
     click.echo("Unlocked: casework is serving.")
 
 
-@cli.command()
+@click.command()
 @passphrase_stdin
 @click.pass_obj
 def rekey(instance: Instance, passphrase_stdin: bool) -> None:
@@ -105,7 +105,7 @@ def rekey(instance: Instance, passphrase_stdin: bool) -> None:
     click.echo("The passphrase is changed: the old one no longer opens the store.")
 
 
-@cli.command()
+@click.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @passphrase_stdin
 @key_file_option
@@ -137,7 +137,7 @@ def backup(instance: Instance, path: Path, passphrase_stdin: bool, key_file) -> 
     click.echo("Keep it offline, away from this machine, and delete it when a newer one exists.")
 
 
-@cli.command()
+@click.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Replace the existing store (its content is lost).")
 @passphrase_stdin

@@ -10,20 +10,20 @@ from pathlib import Path
 
 import click
 
-from casework import keys, passwords
-from casework.cli import (
+from casework.cli.common import (
     Failure,
     Instance,
-    cli,
     key_file_option,
     key_file_path,
     passphrase_stdin,
     read_passphrase,
 )
+from casework.rules import passwords
 from casework.store.db import connect
+from casework.vault import keys
 
 
-@cli.command()
+@click.command()
 @click.option(
     "--scale",
     type=click.Choice(["small", "medium", "large"]),
@@ -46,7 +46,7 @@ def demo(
 
     Example: casework --instance /tmp/try demo --scale small
     """
-    from casework import demo as demo_data
+    from casework.store import demo as demo_data
 
     store = instance.store
     if store.path.exists() or store.salt_path.exists():
