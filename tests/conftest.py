@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from support import CHEAP_CONFIG, CHEAP_KDF, PASSPHRASE, Accounts
+from helpers.accounts import Accounts, Team
+from helpers.instance import CHEAP_CONFIG, CHEAP_KDF, NOW, PASSPHRASE
 
 from casework import create_app
 from casework.cli import cli
@@ -55,6 +56,14 @@ def run(instance):
 
 
 @pytest.fixture
+def clock(app) -> list[int]:
+    """The app's clock at NOW; the test moves it with ``clock[0] += seconds``."""
+    now = [NOW]
+    app.config["CASEWORK_CLOCK"] = lambda: now[0]
+    return now
+
+
+@pytest.fixture
 def accounts(app, client) -> Accounts:
     return Accounts(app, client)
 
@@ -63,8 +72,6 @@ def accounts(app, client) -> Accounts:
 def team(app, accounts):
     """A coordinator `coord` (signed in, English) on a fixed clock; add volunteers with
     team.person(handle, languages=...)."""
-    from support import Team
-
     people = Team(app, accounts)
     people.coord = people.person("coord", "coordinator")
     return people

@@ -1,54 +1,13 @@
-"""A tiny HTTPS client for tests against the real server (keeps cookies, reads CSRF)."""
+"""Kept only for scripts/bench_http.py, outside tests/: tests use helpers.live.
 
-from __future__ import annotations
+Remove once the script imports ``helpers.live`` and calls ``LiveClient.post``.
+"""
 
-import http.client
-import re
-import ssl
-import urllib.parse
+from helpers import live
+from helpers.forms import CSRF
 
-CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
+__all__ = ["CSRF", "LiveClient"]
 
 
-class LiveClient:
-    def __init__(self, host: str, port: int, cafile: str | None) -> None:
-        if cafile:
-            context = ssl.create_default_context(cafile=cafile)
-            self.conn = http.client.HTTPSConnection(host, port, context=context, timeout=30)
-        else:
-            self.conn = http.client.HTTPConnection(host, port, timeout=30)
-        self.cookies: dict[str, str] = {}
-        self.location: str | None = None  # the last response's Location header
-
-    def request(self, method: str, path: str, form: dict | None = None):
-        headers = {"Accept-Language": "en"}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        body = None
-        if form is not None:
-            body = urllib.parse.urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        self.conn.request(method, path, body=body, headers=headers)
-        response = self.conn.getresponse()
-        text = response.read().decode("utf-8", "replace")
-        self.location = response.getheader("Location")
-        for header in response.headers.get_all("Set-Cookie") or []:
-            name, _, rest = header.partition("=")
-            value = rest.split(";", 1)[0]
-            if value:
-                self.cookies[name] = value
-            else:
-                self.cookies.pop(name, None)
-        return response.status, text
-
-    def get(self, path: str):
-        return self.request("GET", path)
-
-    def post_form(self, path: str, fields: dict):
-        """GET the page for its CSRF token, then POST the form to the same path."""
-        _, page = self.get(path)
-        token = CSRF.search(page).group(1)
-        return self.request("POST", path, {**fields, "csrf_token": token})
-
-    def close(self) -> None:
-        self.conn.close()
+class LiveClient(live.LiveClient):
+    post_form = live.LiveClient.post

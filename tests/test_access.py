@@ -7,7 +7,7 @@ it is open to sign up (summary); anything else is 404, as for a token that does 
 from __future__ import annotations
 
 import pytest
-from support import csrf_token
+from helpers.forms import csrf_token, post
 
 # The assigned volunteer goes last: their withdrawal is the one change the matrix makes.
 ROLES = ("anonymous", "coordinator", "other", "assigned")
@@ -48,7 +48,7 @@ def world(team):
     task = team.add_task(team.coord, code, people_needed="1")
     team.person("assigned")
     team.person("other")
-    team.post(team.coord, f"/tasks/{task}/assign", {"volunteer": "assigned"})
+    post(team.coord, f"/tasks/{task}/assign", {"volunteer": "assigned"})
     clients = {
         "anonymous": team.app.test_client(),
         "coordinator": team.coord,
@@ -89,8 +89,8 @@ def test_matrix_covers_every_case_and_task_route(app):
 
 def test_signup_on_a_full_task_tells_the_other_volunteer(team, world):
     other = world["clients"]["other"]
-    response = team.post(other, f"/tasks/{world['task']}/signup", page="/week")
+    response = post(other, f"/tasks/{world['task']}/signup", page="/week")
     assert response.status_code == 302
     assert "this task is full" in other.get("/").text
-    assert team.post(other, "/tasks/no-such-token/signup", page="/week").status_code == 404
+    assert post(other, "/tasks/no-such-token/signup", page="/week").status_code == 404
     assert team.count("assignments") == 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 
 import pytest
-from support import csrf_token
+from helpers.forms import csrf_token
 from werkzeug.routing import BuildError
 
 from casework.web import lifecycle

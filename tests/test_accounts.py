@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from support import PASSWORD, csrf_token, english, submit
+from helpers.forms import csrf_token, english, post
+from helpers.instance import PASSWORD
 
 from casework import create_app
 from casework.rules import languages
@@ -44,7 +45,7 @@ def test_bad_handles_and_weak_passwords_save_nothing(app, conn, handle, password
         token = invites.create(conn, "setup", "volunteer", int(app.config["CASEWORK_CLOCK"]()), 1)
     client = english(app.test_client())
     form = {"handle": handle, "password": password, "confirm": password}
-    response = submit(client, f"/setup/{token}", form)
+    response = post(client, f"/setup/{token}", form)
     assert response.status_code == 200
     assert message in response.text
     assert count_users(conn) == 0
@@ -65,7 +66,7 @@ def test_a_taken_handle_on_the_form_is_a_clear_message(accounts, app, conn):
         token = invites.create(conn, "setup", "volunteer", int(app.config["CASEWORK_CLOCK"]()), 1)
     client = english(app.test_client())
     form = {"handle": "RIVER", "password": PASSWORD, "confirm": PASSWORD}
-    response = submit(client, f"/setup/{token}", form)
+    response = post(client, f"/setup/{token}", form)
     assert "This pseudonym is taken" in response.text
     assert count_users(conn) == 1
     used = conn.execute("SELECT count(*) FROM invites WHERE used_at IS NOT NULL").fetchone()[0]
@@ -99,13 +100,11 @@ def test_change_password_needs_the_current_one(accounts, client, conn):
     accounts.signin("river")
     english(client)
     new = "another long enough secret"
-    wrong = submit(
+    wrong = post(
         client, "/profile/password", {"current": "not it at all!", "password": new, "confirm": new}
     )
     assert "This is not your current password." in wrong.text
-    done = submit(
-        client, "/profile/password", {"current": PASSWORD, "password": new, "confirm": new}
-    )
+    done = post(client, "/profile/password", {"current": PASSWORD, "password": new, "confirm": new})
     assert done.status_code == 302
     assert client.get("/").status_code == 200  # this device stays signed in
     client.post("/signout", data={"csrf_token": csrf_token(client.get("/"))})
@@ -119,7 +118,7 @@ def test_changing_the_password_ends_other_sessions(accounts, app, client):
     accounts.signin("river", client=other)
     accounts.signin("river")
     new = "another long enough secret"
-    submit(client, "/profile/password", {"current": PASSWORD, "password": new, "confirm": new})
+    post(client, "/profile/password", {"current": PASSWORD, "password": new, "confirm": new})
     assert other.get("/").status_code == 302
     assert client.get("/").status_code == 200
 
@@ -130,7 +129,7 @@ def test_sign_out_everywhere_refuses_every_captured_cookie(accounts, app, client
     accounts.signin("river", client=phone)
     accounts.signin("river")
     stolen = phone.get_cookie("casework").value
-    assert submit(client, "/profile/sessions/end", page="/profile/").status_code == 302
+    assert post(client, "/profile/sessions/end", page="/profile/").status_code == 302
     thief = app.test_client()
     thief.set_cookie("casework", stolen)
     assert thief.get("/").status_code == 302
@@ -169,7 +168,7 @@ def test_profile_refuses_values_outside_the_lists(accounts, client, conn, field_
     accounts.create("river", "volunteer")
     accounts.signin("river")
     name, value = field_value
-    response = submit(client, "/profile/", {name: value}, page="/profile/")
+    response = post(client, "/profile/", {name: value}, page="/profile/")
     assert response.status_code == 200
     row = conn.execute("SELECT languages, availability, ui_language FROM users").fetchone()
     assert tuple(row) == ("", "", None)

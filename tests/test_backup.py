@@ -8,14 +8,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from forensics import SQLITE_HEADER, plaintext_contains
-from support import PASSPHRASE
+from helpers.forensics import SQLITE_HEADER, plaintext_contains
+from helpers.instance import PASSPHRASE
 
 from casework.cli import cli
 from casework.store.db import connect
-from casework.vault import backup, keys
+from casework.vault import backup, keys, purges
 from casework.vault.store import Store
-from casework.web import lifecycle
 
 BACKUP_PASSPHRASE = "the backup has its own passphrase"
 RESTORED_PASSPHRASE = "and the restored store another one"
@@ -112,7 +111,7 @@ def test_restore_runs_the_purge_hook_at_once(run, filled, tmp_path, monkeypatch)
         calls.append((conn.execute("SELECT count(*) FROM users").fetchone()[0], settings))
 
     # The hook is the integration point retention fills in; here we only see it called.
-    monkeypatch.setattr(lifecycle, "after_unlock", spy)
+    monkeypatch.setattr(purges, "after_unlock", spy)
     result = run(
         "restore", str(target), "--force", "--passphrase-stdin",
         stdin=_lines(BACKUP_PASSPHRASE, RESTORED_PASSPHRASE),

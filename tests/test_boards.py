@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from support import csrf_token
+from helpers.forms import csrf_token, post
 
 from casework.store import boards
 
@@ -39,7 +39,7 @@ def test_staffed_tasks_leave_the_board(team):
     token = team.add_task(team.coord, code, people_needed="1", kind="medical")
     assert "Medical appointment" in team.coord.get("/").text
     team.person("ana")
-    team.post(team.coord, f"/tasks/{token}/assign", {"volunteer": "ana"})
+    post(team.coord, f"/tasks/{token}/assign", {"volunteer": "ana"})
     assert "Every upcoming task has its people." in team.coord.get("/").text
 
 
@@ -47,20 +47,20 @@ def test_debrief_with_follow_up_reaches_the_board_until_handled(team):
     code = team.open_case(team.coord)
     token = team.add_task(team.coord, code, kind="medical")
     ana = team.person("ana")
-    team.post(ana, f"/tasks/{token}/signup", page=f"/tasks/{token}")
+    post(ana, f"/tasks/{token}/signup", page=f"/tasks/{token}")
     team.advance(24 * HOUR)  # the task was at 09:00 the next day
     assert "Write the debrief" in ana.get("/").text
     page = f"/tasks/{token}/debrief"
-    refused = team.post(ana, page, {"outcome": "follow_up", "note": "Call 514-555-0199"}, page)
+    refused = post(ana, page, {"outcome": "follow_up", "note": "Call 514-555-0199"}, page)
     assert "We never store this kind of information" in refused.text
     assert team.count("tasks WHERE outcome IS NOT NULL") == 0
-    saved = team.post(ana, page, {"outcome": "follow_up", "note": "Needs a lawyer"}, page)
+    saved = post(ana, page, {"outcome": "follow_up", "note": "Needs a lawyer"}, page)
     assert saved.status_code == 302
     row = team.conn.execute("SELECT state, outcome, debrief_note, follow_up FROM tasks").fetchone()
     assert tuple(row) == ("done", "follow_up", "Needs a lawyer", 1)
     board = team.coord.get("/").text
     assert "Needs follow-up" in board and code in board
-    team.post(team.coord, f"/tasks/{token}/handled")
+    post(team.coord, f"/tasks/{token}/handled")
     assert "No follow-up waiting." in team.coord.get("/").text
     assert team.count("audit_events WHERE action = 'task.debriefed'") == 1
 
@@ -71,7 +71,7 @@ def test_debrief_outcome_must_be_chosen_from_the_list(team):
     team.advance(24 * HOUR)
     page = f"/tasks/{token}/debrief"
     for outcome in ("", "exploded"):
-        response = team.post(team.coord, page, {"outcome": outcome}, page)
+        response = post(team.coord, page, {"outcome": outcome}, page)
         assert response.status_code == 200 and 'class="error"' in response.text
     assert team.count("tasks WHERE outcome IS NOT NULL") == 0
 
@@ -83,7 +83,7 @@ def test_postponed_offers_the_next_task_pre_filled(team):
     )
     team.advance(24 * HOUR)
     page = f"/tasks/{token}/debrief"
-    response = team.post(team.coord, page, {"outcome": "postponed"}, page)
+    response = post(team.coord, page, {"outcome": "postponed"}, page)
     assert response.headers["Location"] == f"/cases/{code}/tasks/new?after={token}"
     form = team.coord.get(response.headers["Location"]).text
     assert 'value="Aide juridique"' in form
@@ -113,7 +113,7 @@ def test_volunteer_home_ranks_by_language_and_shows_urgent_banner(team):
     mine = team.add_task(team.coord, code, day="2026-03-06", kind="legal_aid", urgent="y")
     home = volunteer.get("/").text
     assert "1 urgent accompaniment needs people." in home
-    team.post(volunteer, f"/tasks/{mine}/signup", page=f"/tasks/{mine}")
+    post(volunteer, f"/tasks/{mine}/signup", page=f"/tasks/{mine}")
     home = volunteer.get("/").text
     assert home.split("Tasks you could take")[0].count("Legal aid") == 1  # in "my next tasks"
     assert "Bring the hearing notice" not in home  # summaries only on the home page
@@ -147,7 +147,7 @@ def test_volunteer_home_shows_the_next_ten_of_ones_own_tasks(team):
     ana = team.person("ana")
     for day in range(5, 17):  # twelve upcoming tasks, 5 to 16 March
         token = team.add_task(team.coord, code, day=f"2026-03-{day:02d}", people_needed="1")
-        team.post(team.coord, f"/tasks/{token}/assign", {"volunteer": "ana"})
+        post(team.coord, f"/tasks/{token}/assign", {"volunteer": "ana"})
     home = ana.get("/").text
     mine = home[home.index('id="mine"') : home.index('id="could-take"')]
     assert mine.count('<article class="card') == 10

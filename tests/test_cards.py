@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 
-from casework import TEMPLATES
+from helpers.forms import post
+
+from casework.app import TEMPLATES
 from casework.web import cards, lifecycle
 
 
@@ -19,7 +21,7 @@ def test_a_card_changes_as_soon_as_its_task_does(team):
     ana, ben = team.person("ana"), team.person("ben")
     assert "2 places left" in ana.get("/").text
     assert "2 places left" in team.coord.get("/").text
-    team.post(ben, f"/tasks/{token}/signup", page=f"/tasks/{token}")
+    post(ben, f"/tasks/{token}/signup", page=f"/tasks/{token}")
     assert "1 place left" in ana.get("/").text
     board = team.coord.get("/").text
     assert "1 place left" in board and "2 places left" not in board
@@ -51,10 +53,10 @@ def test_board_buttons_post_one_form_with_its_csrf_field(team):
     code = team.open_case(team.coord)
     token = team.add_task(team.coord, code, kind="medical")
     ana = team.person("ana")
-    team.post(ana, f"/tasks/{token}/signup", page=f"/tasks/{token}")
+    post(ana, f"/tasks/{token}/signup", page=f"/tasks/{token}")
     team.advance(24 * 3600)
     page = f"/tasks/{token}/debrief"
-    assert team.post(ana, page, {"outcome": "follow_up", "note": "ok"}, page).status_code == 302
+    assert post(ana, page, {"outcome": "follow_up", "note": "ok"}, page).status_code == 302
     board = team.coord.get("/").text
     forms = re.findall(r"<form method=\"post\">(.*?)</form>", board, re.S)
     handled = [f for f in forms if f'formaction="/tasks/{token}/handled"' in f]
@@ -63,7 +65,7 @@ def test_board_buttons_post_one_form_with_its_csrf_field(team):
     # Without the field the post is refused; with it the follow-up is handled.
     assert team.coord.post(f"/tasks/{token}/handled").status_code == 400
     assert team.count("tasks WHERE follow_up = 1") == 1
-    team.post(team.coord, f"/tasks/{token}/handled")
+    post(team.coord, f"/tasks/{token}/handled")
     assert team.count("tasks WHERE follow_up = 1") == 0
 
 

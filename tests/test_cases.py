@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from helpers.forms import post
 
 from casework.rules import codes
 
@@ -33,9 +34,7 @@ def test_open_case_gets_a_code_and_is_audited(team):
     ],
 )
 def test_identifiers_in_the_note_are_refused_and_nothing_saved(team, note, expected):
-    response = team.post(
-        team.coord, "/cases/new", team.case_fields(context_note=note), "/cases/new"
-    )
+    response = post(team.coord, "/cases/new", team.case_fields(context_note=note), "/cases/new")
     assert response.status_code == 200
     assert expected in response.text
     assert "We never store this kind of information" in response.text
@@ -44,9 +43,7 @@ def test_identifiers_in_the_note_are_refused_and_nothing_saved(team, note, expec
 
 def test_control_characters_and_overlong_notes_are_refused(team):
     for note in ("nul\x00byte", "bell\x07", "x" * 501):
-        response = team.post(
-            team.coord, "/cases/new", team.case_fields(context_note=note), "/cases/new"
-        )
+        response = post(team.coord, "/cases/new", team.case_fields(context_note=note), "/cases/new")
         assert response.status_code == 200
         assert 'class="error"' in response.text
     assert team.count("cases") == 0
@@ -54,7 +51,7 @@ def test_control_characters_and_overlong_notes_are_refused(team):
 
 def test_unknown_language_or_coordinator_is_refused(team):
     for fields in ({"languages": ["xx"]}, {"coordinator": "999"}, {"support_kinds": ["spy"]}):
-        response = team.post(team.coord, "/cases/new", team.case_fields(**fields), "/cases/new")
+        response = post(team.coord, "/cases/new", team.case_fields(**fields), "/cases/new")
         assert response.status_code == 200 and 'class="error"' in response.text
     assert team.count("cases") == 0
 
@@ -93,13 +90,13 @@ def test_close_cancels_upcoming_tasks_and_reopen_works(team):
     code = team.open_case(team.coord)
     team.add_task(team.coord, code)
     page = f"/cases/{code}"
-    assert team.post(team.coord, f"/cases/{code}/close", page=page).status_code == 302
+    assert post(team.coord, f"/cases/{code}/close", page=page).status_code == 302
     states = team.conn.execute("SELECT c.state, t.state FROM cases c JOIN tasks t").fetchone()
     assert tuple(states) == ("closed", "cancelled")
     assert "Reopen the case" in team.coord.get(page).text
     # No new task on a closed case.
     assert team.coord.get(f"/cases/{code}/tasks/new").status_code == 404
-    team.post(team.coord, f"/cases/{code}/reopen", page=page)
+    post(team.coord, f"/cases/{code}/reopen", page=page)
     assert team.conn.execute("SELECT state, closed_at FROM cases").fetchone()[0] == "open"
     actions = [r[0] for r in team.conn.execute("SELECT action FROM audit_events")]
     assert {"case.opened", "case.closed", "case.reopened"} <= set(actions)
@@ -108,10 +105,10 @@ def test_close_cancels_upcoming_tasks_and_reopen_works(team):
 def test_edit_changes_details_with_the_same_guard(team):
     code = team.open_case(team.coord)
     page = f"/cases/{code}/edit"
-    refused = team.post(team.coord, page, {"context_note": "SIN 046 454 286"}, page)
+    refused = post(team.coord, page, {"context_note": "SIN 046 454 286"}, page)
     assert "a social insurance number" in refused.text
     coord_id = team.conn.execute("SELECT id FROM users WHERE handle = 'coord'").fetchone()[0]
-    saved = team.post(
+    saved = post(
         team.coord, page, {"context_note": "Needs a ride", "coordinator": str(coord_id)}, page
     )
     assert saved.status_code == 302
@@ -123,7 +120,7 @@ def test_volunteers_never_see_case_pages(team):
     volunteer = team.person("vol")
     for url in (f"/cases/{code}", "/cases/new", f"/cases/find?code={code}", f"/cases/{code}/edit"):
         assert volunteer.get(url).status_code == 404
-    assert team.post(volunteer, f"/cases/{code}/close").status_code == 404
+    assert post(volunteer, f"/cases/{code}/close").status_code == 404
     assert team.conn.execute("SELECT state FROM cases").fetchone()[0] == "open"
 
 
@@ -133,7 +130,7 @@ def test_keeping_a_dormant_case_open_restarts_its_count(team):
         "UPDATE cases SET changed_at = changed_at - 61 * 86400 WHERE code = ?", (code,)
     )
     assert f'action="/cases/{code}/keep-open"' in team.coord.get("/").text  # dormant
-    response = team.post(team.coord, f"/cases/{code}/keep-open", {})
+    response = post(team.coord, f"/cases/{code}/keep-open", {})
     assert response.status_code == 302
     board = team.coord.get("/").text
     assert "no longer dormant" in board

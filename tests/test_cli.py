@@ -9,7 +9,7 @@ import socket
 import click
 import pytest
 from click.testing import CliRunner
-from support import PASSPHRASE
+from helpers.instance import PASSPHRASE
 
 from casework.cli import cli
 

@@ -7,7 +7,8 @@ import time
 
 import pytest
 from click.testing import CliRunner
-from support import PASSPHRASE, csrf_token
+from helpers.forms import csrf_token
+from helpers.instance import PASSPHRASE
 
 from casework import create_app
 from casework.cli import cli

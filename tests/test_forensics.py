@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import sqlcipher3
-from forensics import (
+from helpers.forensics import (
     SQLITE_HEADER,
     HmacError,
     decrypt_pages,

@@ -10,9 +10,10 @@ would send), long and megabyte strings: only a form error, 413, or the designed
 from __future__ import annotations
 
 import pytest
+from helpers.forms import post
+from helpers.instance import PASSWORD
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support import PASSPHRASE, PASSWORD, csrf_token
 
 from casework.auth.forms import check_handle
 from casework.rules import passwords
@@ -44,9 +45,9 @@ def encode(data: dict) -> dict:
             for k, value in data.items()}  # fmt: skip
 
 
-def post(client, url: str, data: dict, page: str | None = None):
-    token = csrf_token(client.get(page or url))
-    return client.post(url, data={**encode(data), "csrf_token": token})
+def send(client, url: str, data: dict, page: str | None = None):
+    """The shared post(), with the fields encoded as a broken client would."""
+    return post(client, url, encode(data), page)
 
 
 def counts(team) -> tuple:
@@ -66,7 +67,7 @@ def test_signin_fuzz(team, anonymous, handle, password, next_):
     team.now += MINUTE
     before = counts(team)
     data = {"handle": handle, "password": password, "next": next_}
-    response = post(anonymous, "/signin", data)
+    response = send(anonymous, "/signin", data)
     assert response.status_code in (200, 429, 413)
     assert counts(team) == before
 
@@ -78,7 +79,7 @@ def test_signin_next_never_leaves_the_site(team, app, next_):
         team.person("vera")
     team.now += MINUTE
     client = app.test_client()
-    response = post(client, "/signin", {"handle": "vera", "password": PASSWORD, "next": next_})
+    response = send(client, "/signin", {"handle": "vera", "password": PASSWORD, "next": next_})
     assert response.status_code == 302
     location = response.headers["Location"]
     assert location.startswith("/") and not location.startswith(("//", "/\\")), location
@@ -89,10 +90,10 @@ def test_signin_next_never_leaves_the_site(team, app, next_):
 def test_signin_code_fuzz(team, app, code):
     team.now += MINUTE
     client = app.test_client()
-    first = post(client, "/signin", {"handle": "coord", "password": PASSWORD})
+    first = send(client, "/signin", {"handle": "coord", "password": PASSWORD})
     assert first.headers["Location"] == "/signin/code"
     sessions = team.count("sessions")
-    response = post(client, "/signin/code", {"code": code})
+    response = send(client, "/signin/code", {"code": code})
     assert response.status_code in (200, 429, 413)
     assert team.count("sessions") == sessions
 
@@ -111,7 +112,7 @@ def test_setup_fuzz(team, anonymous, handle, password, confirm):
     token = invites.create(team.conn, "setup", "volunteer", team.now, 24)
     users = team.count("users")
     data = {"handle": handle, "password": password, "confirm": confirm}
-    response = post(anonymous, f"/setup/{token}", data)
+    response = send(anonymous, f"/setup/{token}", data)
     assert response.status_code in (200, 302, 413)
     if response.status_code == 302:  # only a valid account is ever made
         assert _valid_account(handle, password, confirm)
@@ -127,7 +128,7 @@ def test_join_code_fuzz(team, anonymous, code):
     team.now += MINUTE
     invites.create_with_code(team.conn, "invite", team.now, 24, role="volunteer")
     used = team.count("invites WHERE used_at IS NOT NULL")
-    response = post(anonymous, "/join", {"code": code})
+    response = send(anonymous, "/join", {"code": code})
     assert response.status_code in (200, 429, 413)
     assert team.count("invites WHERE used_at IS NOT NULL") == used
 
@@ -140,7 +141,7 @@ def test_join_finish_fuzz(team, app, handle, password, confirm):
     assert client.get(f"/join/{link.token}").status_code == 302
     users = team.count("users")
     data = {"handle": handle, "password": password, "confirm": confirm}
-    response = post(client, "/join/finish", data)
+    response = send(client, "/join/finish", data)
     assert response.status_code in (200, 302, 413)
     valid = response.status_code == 302
     assert not valid or _valid_account(handle, password, confirm)
@@ -156,7 +157,7 @@ def test_reset_finish_fuzz(team, app, password, confirm):
     assert client.get(f"/join/{link.token}").status_code == 302
     before = team.conn.execute("SELECT password_hash FROM users WHERE id = ?", (user_id,))
     before = before.fetchone()[0]
-    response = post(client, "/join/finish", {"password": password, "confirm": confirm})
+    response = send(client, "/join/finish", {"password": password, "confirm": confirm})
     assert response.status_code in (200, 302, 413)
     after = team.conn.execute("SELECT password_hash FROM users WHERE id = ?", (user_id,))
     changed = after.fetchone()[0] != before
@@ -170,7 +171,7 @@ def test_profile_fuzz(team, languages, slots, ui):
     row = "SELECT languages, availability, ui_language FROM users WHERE handle = 'coord'"
     before = tuple(team.conn.execute(row).fetchone())
     data = {"languages": ["?" + x for x in languages], "availability": slots, "ui_language": ui}
-    response = post(team.coord, "/profile/", data)
+    response = send(team.coord, "/profile/", data)
     assert response.status_code in (200, 302, 413)
     if response.status_code != 302:
         assert tuple(team.conn.execute(row).fetchone()) == before
@@ -183,7 +184,7 @@ def test_password_change_fuzz(team, current, password, confirm):
     row = "SELECT password_hash FROM users WHERE handle = 'coord'"
     before = team.conn.execute(row).fetchone()[0]
     data = {"current": "x" + current, "password": password, "confirm": confirm}
-    response = post(team.coord, "/profile/password", data)
+    response = send(team.coord, "/profile/password", data)
     assert response.status_code in (200, 429, 413)
     assert team.conn.execute(row).fetchone()[0] == before
 
@@ -194,7 +195,7 @@ def test_enrol_code_fuzz(team, code):
     if "enrolling" not in team.clients:
         team.person("enrolling")
     client = team.clients["enrolling"]
-    response = post(client, "/profile/second-factor", {"code": "x" + code})
+    response = send(client, "/profile/second-factor", {"code": "x" + code})
     assert response.status_code in (200, 413)
     assert team.count("users WHERE totp_secret IS NOT NULL AND handle = 'enrolling'") == 0
 
@@ -205,10 +206,10 @@ def test_invite_and_role_fuzz(team, role):
     if "rory" not in team.clients:
         team.person("rory")
     before = counts(team)
-    invite = post(team.coord, "/people/invite", {"role": "x" + role}, "/people/")
+    invite = send(team.coord, "/people/invite", {"role": "x" + role}, "/people/")
     public_id = team.conn.execute("SELECT public_id FROM users WHERE handle = 'rory'")
     url = f"/people/{public_id.fetchone()[0]}"
-    change = post(team.coord, f"{url}/role", {"role": "x" + role}, url)
+    change = send(team.coord, f"{url}/role", {"role": "x" + role}, url)
     assert (invite.status_code, change.status_code) in ((400, 400), (413, 413))
     assert counts(team) == before
     assert team.count("users WHERE role = 'volunteer' AND handle = 'rory'") == 1
@@ -223,7 +224,7 @@ def task_token(team):
 @given(volunteer=text, action=st.sampled_from(["assign", "unassign"]))
 def test_assign_fuzz(team, task_token, volunteer, action):
     page = f"/tasks/{task_token}"
-    response = post(team.coord, f"{page}/{action}", {"volunteer": "?" + volunteer}, page)
+    response = send(team.coord, f"{page}/{action}", {"volunteer": "?" + volunteer}, page)
     assert response.status_code in (302, 413)
     assert team.count("assignments") == 0
 
@@ -242,9 +243,7 @@ def test_unlock_fuzz(team, app, passphrase):
     team.now += 3600  # the unlock throttle's wait is over
     app.extensions["casework_store"].lock()
     client = app.test_client()
-    token = csrf_token(client.get("/"))
-    data = encode({"passphrase": "x" + passphrase, "csrf_token": token})
-    response = client.post("/unlock", data=data)
+    response = send(client, "/unlock", {"passphrase": "x" + passphrase})
     assert response.status_code in (503, 429, 413)
     assert app.extensions["casework_store"].sealed
 
@@ -252,7 +251,7 @@ def test_unlock_fuzz(team, app, passphrase):
 @FUZZ
 @given(extra=st.dictionaries(st.text(max_size=20), text, max_size=3))
 def test_lock_confirm_fuzz(team, app, store_key, extra):
-    response = post(team.coord, "/lock", {k: v for k, v in extra.items() if k != "csrf_token"})
+    response = send(team.coord, "/lock", {k: v for k, v in extra.items() if k != "csrf_token"})
     assert response.status_code in (302, 413)
     store = app.extensions["casework_store"]
     assert store.sealed == (response.status_code == 302)
@@ -279,14 +278,11 @@ def test_megabyte_fields_get_413_and_save_nothing(team, app):
     before = counts(team)
     for client, url, data in _megabyte_forms(team):
         client = client or app.test_client()
-        token = csrf_token(client.get("/people/" if url == "/people/invite" else url))
-        response = client.post(url, data={**data, "csrf_token": token})
+        response = post(client, url, data)
         assert response.status_code == 413, url
     assert counts(team)[:2] == before[:2] and counts(team)[3:] == before[3:]
     # Unlock while sealed, too.
     app.extensions["casework_store"].lock()
     client = app.test_client()
-    token = csrf_token(client.get("/"))
-    data = {"passphrase": "a" * 1_100_000, "csrf_token": token}
-    assert client.post("/unlock", data=data).status_code == 413
-    assert PASSPHRASE  # the real one is never needed: nothing here may unlock
+    assert post(client, "/unlock", {"passphrase": "a" * 1_100_000}).status_code == 413
+    assert app.extensions["casework_store"].sealed

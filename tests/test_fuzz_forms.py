@@ -4,9 +4,9 @@ error or 413, never a 500, and saves nothing."""
 from __future__ import annotations
 
 import pytest
+from helpers.forms import csrf_token
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support import csrf_token
 
 FUZZ = settings(
     max_examples=40,

@@ -7,7 +7,8 @@ import threading
 
 import pytest
 from click.testing import CliRunner
-from support import PASSPHRASE, PASSWORD, english, submit
+from helpers.forms import english, post
+from helpers.instance import PASSPHRASE, PASSWORD
 
 from casework import cli as cli_module
 from casework.auth import joining
@@ -24,7 +25,7 @@ def coordinator(accounts, client):
 
 
 def make_invite(client, role: str = "volunteer") -> tuple[str, str]:
-    page = submit(client, "/people/invite", {"role": role}, page="/people/")
+    page = post(client, "/people/invite", {"role": role}, page="/people/")
     assert page.status_code == 200
     link = re.search(r'<code id="invite-link">http://localhost(/join/[\w-]+)</code>', page.text)
     code = re.search(r'<code id="invite-code">([A-Z0-9-]+)</code>', page.text)
@@ -35,7 +36,7 @@ def accept(app, path: str, handle: str = "fern"):
     client = english(app.test_client())
     client.get(path)  # the link or /join puts the invite in this browser's session
     form = {"handle": handle, "password": PASSWORD, "confirm": PASSWORD}
-    return client, submit(client, "/join/finish", form)
+    return client, post(client, "/join/finish", form)
 
 
 def test_an_invite_link_creates_a_volunteer_who_is_signed_in(coordinator, app, conn):
@@ -54,14 +55,14 @@ def test_a_code_read_aloud_works_at_join(coordinator, app):
     _path, code = make_invite(coordinator)
     client = english(app.test_client())
     typed = code.lower().replace("-", " ")
-    assert submit(client, "/join", {"code": typed}).headers["Location"] == "/join/finish"
+    assert post(client, "/join", {"code": typed}).headers["Location"] == "/join/finish"
     form = {"handle": "fern", "password": PASSWORD, "confirm": PASSWORD}
-    assert submit(client, "/join/finish", form).status_code == 302
+    assert post(client, "/join/finish", form).status_code == 302
 
 
 @pytest.mark.parametrize("typed", ["", "K7M-4QX2-P9R", "x" * 64, "<script>"])
 def test_wrong_codes_get_a_clear_message(app, typed):
-    page = submit(english(app.test_client()), "/join", {"code": typed})
+    page = post(english(app.test_client()), "/join", {"code": typed})
     assert page.status_code == 200
     assert "This code is not valid" in page.text or "This field is required" in page.text
 
@@ -81,7 +82,7 @@ def test_a_used_invite_gets_a_clear_page(coordinator, app, conn):
     assert response.status_code == 404
     assert client.get("/join/finish").status_code == 404
     assert "This link cannot be used" in response.text
-    assert "This code is not valid" in submit(client, "/join", {"code": code}).text
+    assert "This code is not valid" in post(client, "/join", {"code": code}).text
     assert conn.execute("SELECT count(*) FROM users").fetchone()[0] == 2
 
 
@@ -130,14 +131,14 @@ def test_a_reset_link_sets_a_new_password_and_ends_sessions(coordinator, account
     fern = accounts.create("fern", "volunteer")
     phone = app.test_client()
     accounts.signin("fern", client=phone)
-    page = submit(coordinator, f"/people/{fern.public_id}/password-link", page="/people/")
+    page = post(coordinator, f"/people/{fern.public_id}/password-link", page="/people/")
     assert "Password reset link" in page.text
     path = re.search(r'<code id="invite-link">http://localhost(/join/[\w-]+)</code>', page.text)
     client = english(app.test_client())
     client.get(path.group(1))
-    weak = submit(client, "/join/finish", {"password": "fern-password-x", "confirm": "x"})
+    weak = post(client, "/join/finish", {"password": "fern-password-x", "confirm": "x"})
     assert weak.status_code == 200  # contains the handle, and differs: nothing saved
-    done = submit(client, "/join/finish", {"password": NEW, "confirm": NEW})
+    done = post(client, "/join/finish", {"password": NEW, "confirm": NEW})
     assert done.headers["Location"] == "/signin"
     assert phone.get("/").status_code == 302
     assert accounts.signin("fern", app.test_client(), password=NEW).status_code == 302
@@ -157,7 +158,7 @@ def test_invite_command_prints_a_link_and_a_code_that_work(app, instance, conn):
     code = re.search(r"Code:\s+([A-Z0-9]{3}-[A-Z0-9]{4}-[A-Z0-9]{3})", result.output).group(1)
     assert english(app.test_client()).get(path).headers["Location"] == "/join/finish"
     client = english(app.test_client())
-    assert submit(client, "/join", {"code": code}).headers["Location"] == "/join/finish"
+    assert post(client, "/join", {"code": code}).headers["Location"] == "/join/finish"
 
 
 def test_invite_command_with_a_wrong_passphrase_fails_cleanly(app, instance):

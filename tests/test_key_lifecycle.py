@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
-from served import Served
-from support import PASSPHRASE
+from helpers.instance import PASSPHRASE
+from helpers.served import Served
 
 from casework.store import WrongKey
 from casework.store.db import connect, integrity_problems, transaction
@@ -145,6 +145,7 @@ def _start_rekey(instance: Path, current: str, new: str) -> subprocess.Popen:
     return process
 
 
+@pytest.mark.slow
 def test_rekey_killed_at_any_moment_still_opens_with_one_passphrase(instance, store_key):
     _fill(instance, store_key, 32)
     rng = random.Random(6)
@@ -207,6 +208,7 @@ def _status(port: int) -> int:
     return status
 
 
+@pytest.mark.slow
 def test_serve_without_a_passphrase_starts_sealed_and_casework_lock_locks(run, instance, store_key):
     sealed = _serve(instance)
     try:
@@ -232,6 +234,7 @@ def test_serve_without_a_passphrase_starts_sealed_and_casework_lock_locks(run, i
     assert not (instance / "control.sock").exists()
 
 
+@pytest.mark.slow
 def test_casework_unlock_from_the_command_line(run, instance, store_key):
     sealed = _serve(instance)
     try:
@@ -253,6 +256,7 @@ def test_casework_lock_without_a_server(run, instance, store_key):
     assert "no casework server is running" in result.output
 
 
+@pytest.mark.slow
 def test_serve_init_with_piped_passphrases_starts_unlocked(instance):
     served = _serve(instance, "--init", "--passphrase-stdin", stdin=f"{PASSPHRASE}\n{PASSPHRASE}\n")
     try:

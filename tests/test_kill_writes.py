@@ -16,14 +16,14 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from kill_writer import ROWS
-from support import CHEAP_KDF, PASSPHRASE
+from helpers.instance import CHEAP_KDF, PASSPHRASE
+from helpers.kill_writer import ROWS
 
 from casework.store import db
 from casework.vault.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
-WRITER = Path(__file__).resolve().parent / "kill_writer.py"
+WRITER = Path(__file__).resolve().parent / "helpers" / "kill_writer.py"
 ROUNDS = 30
 THREADS = 4
 

@@ -15,11 +15,12 @@ import time
 from collections import Counter
 
 import pytest
-from served import Served, post
-from support import CHEAP_KDF, PASSPHRASE, PASSWORD
+from helpers.accounts import stored_account
+from helpers.instance import CHEAP_KDF, PASSPHRASE, PASSWORD
+from helpers.served import Served
 
-from casework.rules import passwords, totp
-from casework.store import cases, db, second_factor, staffing, tasks, users
+from casework.rules import totp
+from casework.store import cases, db, staffing, tasks
 from casework.vault.store import Store
 
 COORDINATORS, VOLUNTEERS = 4, 12
@@ -33,15 +34,11 @@ def prepare(instance) -> dict:
     """People, two cases, upcoming tasks with room for everyone, and started ones."""
     key = Store(instance).create(PASSPHRASE, CHEAP_KDF)
     conn = db.connect(instance / "casework.db", key)
-    now, cheap = int(time.time()), passwords.HashParams(time_cost=1, memory_kib=8, parallelism=1)
-    hashed = passwords.hash_password(PASSWORD, cheap)
+    now = int(time.time())
     try:
-        coords = [users.create(conn, f"coord{n}", "coordinator", hashed, now) for n in range(4)]
-        secrets = {}
-        for coord in coords:
-            secrets[coord.handle] = bytes([coord.id]) * 20
-            second_factor.enrol(conn, coord.id, secrets[coord.handle], 0)
-        vols = [users.create(conn, f"vol{n}", "volunteer", hashed, now) for n in range(12)]
+        secrets = {f"coord{n}": bytes([n + 1]) * 20 for n in range(COORDINATORS)}
+        coords = [stored_account(conn, h, "coordinator", now, s) for h, s in secrets.items()]
+        vols = [stored_account(conn, f"vol{n}", "volunteer", now) for n in range(VOLUNTEERS)]
         details = cases.CaseDetails(["es"], [], "", coords[0].id)
         case = cases.load_or_404(conn, cases.open_case(conn, details, now, coords[0].id), coords[0])
         upcoming = [_task(conn, case, now + (3 + n) * DAY, coords[0].id) for n in range(4)]
@@ -83,17 +80,17 @@ def volunteer_loop(client, world, tally: Tally, stop: threading.Event, seed: int
         page = f"/tasks/{token}"
         action = chance.choice(("signup", "withdraw", "profile", "read", "debrief"))
         if action in ("signup", "withdraw"):
-            status, text = post(client, f"{page}/{action}", {}, page)
+            status, text = client.post(f"{page}/{action}", {}, page)
         elif action == "profile":
             days = [str(n) for n in chance.sample(range(21), 3)]
             form = {"languages": ["es"], "availability": days, "ui_language": "en"}
-            status, text = post(client, "/profile/", form)
+            status, text = client.post("/profile/", form)
         elif action == "debrief":
             url = f"/tasks/{world['past']}/debrief"
             status, text = client.get(url)
             if status == 200:
                 note = f"went fine {seed}"
-                status, text = post(client, url, {"outcome": "done", "note": note})
+                status, text = client.post(url, {"outcome": "done", "note": note})
         else:
             status, text = client.get(chance.choice(("/", "/week", page)))
         tally.add(action, status, text)
@@ -105,13 +102,13 @@ def coordinator_loop(client, world, tally: Tally, stop: threading.Event, seed: i
         action = chance.choice(("case", "debrief", "read", "profile"))
         if action == "case":
             form = {"context_note": "", "coordinator": str(world["coord_id"]), "languages": "fr"}
-            status, text = post(client, "/cases/new", form)
+            status, text = client.post("/cases/new", form)
         elif action == "debrief":
             form = {"outcome": "follow_up", "note": "call back"}
-            status, text = post(client, f"/tasks/{world['past']}/debrief", form)
+            status, text = client.post(f"/tasks/{world['past']}/debrief", form)
         elif action == "profile":
             form = {"languages": ["fr"], "availability": ["1"], "ui_language": "fr"}
-            status, text = post(client, "/profile/", form)
+            status, text = client.post("/profile/", form)
         else:
             status, text = client.get(chance.choice(("/", "/week", "/retention", "/people/")))
         tally.add(action, status, text)
@@ -119,10 +116,10 @@ def coordinator_loop(client, world, tally: Tally, stop: threading.Event, seed: i
 
 def signed_in(served: Served, handle: str, secret: bytes | None):
     client = served.client()
-    assert post(client, "/signin", {"handle": handle, "password": PASSWORD})[0] == 302
+    assert client.post("/signin", {"handle": handle, "password": PASSWORD})[0] == 302
     if secret is not None:
         code = totp.code_at(secret, time.time())
-        assert post(client, "/signin/code", {"code": code})[0] == 302
+        assert client.post("/signin/code", {"code": code})[0] == 302
     return client
 
 

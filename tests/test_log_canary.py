@@ -15,9 +15,9 @@ import re
 import time
 
 import pytest
-from served import Served, post
-from support import PASSPHRASE
-from workflow import (
+from helpers.instance import PASSPHRASE
+from helpers.served import Served
+from helpers.workflow import (
     COORD_PASSWORD,
     MARKERS,
     VOL_PASSWORD,
@@ -74,13 +74,13 @@ class LiveFlow:
     def run(self, setup_path: str) -> None:
         handle = MARKERS["coord_handle"]
         form = {"handle": handle, "password": COORD_PASSWORD, "confirm": COORD_PASSWORD}
-        assert post(self.coord, setup_path, form)[0] == 302
+        assert self.coord.post(setup_path, form)[0] == 302
         page = self.coord.get("/profile/second-factor")[1]
         shown = re.search(r'<code class="secret">([A-Z2-7 ]+)</code>', page).group(1)
         self.secret = totp.base32_to_secret(shown)
         self.secrets += [shown, shown.replace(" ", ""), self.secret.hex()]
-        assert post(self.coord, "/profile/second-factor", {"code": WRONG_CODE})[0] == 200
-        done = post(self.coord, "/profile/second-factor", {"code": self.code(-30)})[1]
+        assert self.coord.post("/profile/second-factor", {"code": WRONG_CODE})[0] == 200
+        done = self.coord.post("/profile/second-factor", {"code": self.code(-30)})[1]
         self.secrets += re.findall(r"<li><code>([A-Z0-9-]+)</code></li>", done)
         self.cookies()
         self.invite()
@@ -94,14 +94,14 @@ class LiveFlow:
         return code
 
     def invite(self) -> None:
-        shown = post(self.coord, "/people/invite", {"role": "volunteer"}, "/people/")[1]
+        shown = self.coord.post("/people/invite", {"role": "volunteer"}, "/people/")[1]
         code = re.search(r'<code id="invite-code">([^<]+)</code>', shown).group(1)
         token = re.search(r'<code id="invite-link">[^<]*/join/([^<]+)</code>', shown).group(1)
         self.secrets += [code, token]
-        assert post(self.vol, "/join", {"code": WRONG_INVITE})[0] == 200
-        assert post(self.vol, "/join", {"code": code})[0] == 302
+        assert self.vol.post("/join", {"code": WRONG_INVITE})[0] == 200
+        assert self.vol.post("/join", {"code": code})[0] == 302
         form = {"handle": MARKERS["vol_handle"], "password": VOL_PASSWORD, "confirm": VOL_PASSWORD}
-        assert post(self.vol, "/join/finish", form)[0] == 302
+        assert self.vol.post("/join/finish", form)[0] == 302
         self.cookies()
 
     def case_and_task(self) -> None:
@@ -109,7 +109,7 @@ class LiveFlow:
         coordinator = re.search(r'<option selected value="(\d+)"|value="(\d+)" selected', page)
         chosen = next(group for group in coordinator.groups() if group)
         form = {"context_note": MARKERS["context_note"], "coordinator": chosen}
-        status, _ = post(self.coord, "/cases/new", form)
+        status, _ = self.coord.post("/cases/new", form)
         assert status == 302
         self.case = self._location()
         day = (dt.datetime.now(dt.UTC) + dt.timedelta(days=3)).date().isoformat()
@@ -117,11 +117,11 @@ class LiveFlow:
                 "place": MARKERS["place"], "meeting_point": MARKERS["meeting_point"],
                 "people_needed": "2", "languages": "es",
                 "instructions": MARKERS["instructions"]}  # fmt: skip
-        assert post(self.coord, f"/cases/{self.case}/tasks/new", task)[0] == 302
+        assert self.coord.post(f"/cases/{self.case}/tasks/new", task)[0] == 302
         self.task = self._location()
         self.secrets += [self.case, self.task]
         page = f"/tasks/{self.task}"
-        assert post(self.vol, f"{page}/signup", {}, page)[0] == 302
+        assert self.vol.post(f"{page}/signup", {}, page)[0] == 302
         assert MARKERS["instructions"] in self.vol.get(page)[1]
         self.bad_task = {**task, "instructions": MARKERS["refused_note"] + " 514-555-0199"}
 
@@ -131,34 +131,34 @@ class LiveFlow:
     def error_paths(self) -> None:
         """Last, as they fill the per-address throttle (5 failures a minute): 429 is fine."""
         refused = {"context_note": MARKERS["refused_note"] + " call 514-555-0199"}
-        assert post(self.coord, f"/cases/{self.case}/edit", refused)[0] == 200
-        assert post(self.coord, f"/cases/{self.case}/tasks/new", self.bad_task)[0] == 200
+        assert self.coord.post(f"/cases/{self.case}/edit", refused)[0] == 200
+        assert self.coord.post(f"/cases/{self.case}/tasks/new", self.bad_task)[0] == 200
         no_csrf = {"context_note": MARKERS["csrf_note"]}
-        assert post(self.coord, "/cases/new", no_csrf, csrf=False)[0] == 400
+        assert self.coord.post("/cases/new", no_csrf, csrf=False)[0] == 400
         page = f"/tasks/{self.task}"
-        post(self.coord, f"{page}/assign", {"volunteer": MARKERS["unknown_handle"]}, page)
+        self.coord.post(f"{page}/assign", {"volunteer": MARKERS["unknown_handle"]}, page)
         wrong = {"current": WRONG_PASSWORD, "password": "x" * 20, "confirm": "x" * 20}
-        assert post(self.vol, "/profile/password", wrong)[0] == 200
+        assert self.vol.post("/profile/password", wrong)[0] == 200
         stranger = self.served.client()
         form = {"handle": MARKERS["coord_handle"], "password": COORD_PASSWORD}
-        assert post(stranger, "/signin", form)[0] == 302
-        assert post(stranger, "/signin/code", {"code": WRONG_CODE})[0] == 200
+        assert stranger.post("/signin", form)[0] == 302
+        assert stranger.post("/signin/code", {"code": WRONG_CODE})[0] == 200
         for handle in (MARKERS["coord_handle"], MARKERS["unknown_handle"]):
             form = {"handle": handle, "password": WRONG_PASSWORD}
-            assert post(stranger, "/signin", form)[0] in (200, 429)
+            assert stranger.post("/signin", form)[0] in (200, 429)
         stranger.close()
 
     def lock_and_unlock(self) -> None:
-        assert post(self.coord, "/lock", {})[0] == 302
-        assert post(self.coord, "/unlock", {"passphrase": WRONG_PASSPHRASE}, "/")[0] == 503
-        assert post(self.coord, "/unlock", {"passphrase": PASSPHRASE}, "/")[0] == 302
+        assert self.coord.post("/lock", {})[0] == 302
+        assert self.coord.post("/unlock", {"passphrase": WRONG_PASSPHRASE}, "/")[0] == 503
+        assert self.coord.post("/unlock", {"passphrase": PASSPHRASE}, "/")[0] == 302
         form = {"handle": MARKERS["coord_handle"], "password": COORD_PASSWORD}
-        assert post(self.coord, "/signin", form)[0] == 302
-        assert post(self.coord, "/signin/code", {"code": self.code(0)})[0] == 302
+        assert self.coord.post("/signin", form)[0] == 302
+        assert self.coord.post("/signin/code", {"code": self.code(0)})[0] == 302
         assert self.coord.get("/")[0] == 200
         self.cookies()
         form = {"handle": MARKERS["vol_handle"], "password": VOL_PASSWORD}
-        assert post(self.vol, "/signin", form)[0] == 302
+        assert self.vol.post("/signin", form)[0] == 302
 
 
 @pytest.mark.slow

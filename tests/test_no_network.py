@@ -14,7 +14,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from workflow import Workflow
+from helpers.workflow import Workflow
 
 from casework.store import invites
 

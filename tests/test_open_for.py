@@ -5,6 +5,7 @@ anything else; soonest first within each."""
 
 from __future__ import annotations
 
+from helpers.accounts import insert_user
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -28,11 +29,7 @@ task = st.fixed_dictionaries(
 def _store(tasks: list[dict]) -> db.Connection:
     conn = db.connect(":memory:", None)
     migrations.migrate(conn, NOW)
-    conn.execute(
-        "INSERT INTO users (id, public_id, handle, role, password_hash, created_at)"
-        " VALUES (1, 'p1', 'ana', 'volunteer', 'x', ?)",
-        (NOW,),
-    )
+    insert_user(conn, "ana", "volunteer", NOW, id=1)
     for i, t in enumerate(tasks, start=1):
         state = "open" if t["case_open"] else "closed"
         conn.execute(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from support import english, submit
+from helpers.forms import english, post
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def test_deactivation_asks_first_then_ends_sessions_at_once(team, accounts, app,
     assert confirm.status_code == 200 and "Deactivate fern?" in confirm.text
     assert active(conn, "fern") == 1  # the GET only asks
     url = f"/people/{team.public_id}/deactivate"
-    assert submit(client, url).status_code == 302
+    assert post(client, url).status_code == 302
     assert active(conn, "fern") == 0
     thief = app.test_client()
     thief.set_cookie("casework", stolen)
@@ -51,8 +51,8 @@ def test_deactivation_asks_first_then_ends_sessions_at_once(team, accounts, app,
 
 
 def test_reactivation_lets_them_sign_in_again(team, accounts, app, client, conn):
-    submit(client, f"/people/{team.public_id}/deactivate")
-    submit(client, f"/people/{team.public_id}/reactivate", page=f"/people/{team.public_id}")
+    post(client, f"/people/{team.public_id}/deactivate")
+    post(client, f"/people/{team.public_id}/reactivate", page=f"/people/{team.public_id}")
     assert active(conn, "fern") == 1
     assert accounts.signin("fern", client=app.test_client()).status_code == 302
 
@@ -69,7 +69,7 @@ def test_changing_a_role_is_audited_and_restarts_their_sessions(team, accounts, 
     phone = app.test_client()
     accounts.signin("fern", client=phone)
     url = f"/people/{team.public_id}/role"
-    submit(client, url, {"role": "coordinator"}, page=f"/people/{team.public_id}")
+    post(client, url, {"role": "coordinator"}, page=f"/people/{team.public_id}")
     assert conn.execute("SELECT role FROM users WHERE handle = 'fern'").fetchone()[0] == (
         "coordinator"
     )
@@ -83,7 +83,7 @@ def test_a_coordinator_cannot_lock_themself_out(accounts, client, conn):
     english(client)
     page = f"/people/{ash.public_id}"
     for action, data in (("deactivate", {}), ("role", {"role": "volunteer"})):
-        response = submit(client, f"{page}/{action}", data, page=page)
+        response = post(client, f"{page}/{action}", data, page=page)
         assert response.status_code == 302
         assert "You cannot do this to your own account." in client.get(page).text
     assert active(conn, "ash") == 1
@@ -94,7 +94,7 @@ def test_the_last_coordinator_stays(accounts, client, conn):
     birch = accounts.create("birch")
     accounts.signin("ash")
     page = f"/people/{birch.public_id}"
-    submit(client, f"{page}/deactivate")
+    post(client, f"{page}/deactivate")
     assert active(conn, "birch") == 0
     # birch is gone; ash is now the only active coordinator and cannot be removed by anyone
     from casework.store import people, users
@@ -108,14 +108,14 @@ def test_ending_someones_sessions(team, accounts, app, client, conn):
     phone = app.test_client()
     accounts.signin("fern", client=phone)
     url = f"/people/{team.public_id}/sessions/end"
-    assert submit(client, url, page=f"/people/{team.public_id}").status_code == 302
+    assert post(client, url, page=f"/people/{team.public_id}").status_code == 302
     assert phone.get("/").status_code == 302
     assert client.get("/").status_code == 200
 
 
 def test_audit_events_hold_ids_and_never_handles(team, client, conn):
-    submit(client, "/people/invite", {"role": "volunteer"}, page="/people/")
-    submit(client, f"/people/{team.public_id}/sessions/end", page=f"/people/{team.public_id}")
+    post(client, "/people/invite", {"role": "volunteer"}, page="/people/")
+    post(client, f"/people/{team.public_id}/sessions/end", page=f"/people/{team.public_id}")
     recorded = conn.execute("SELECT action, target FROM audit_events").fetchall()
     assert {"signin.succeeded", "invite.created", "sessions.ended"} <= {r[0] for r in recorded}
     for action, target in recorded:

@@ -7,9 +7,9 @@ import json
 import random
 
 import pytest
-import retention_data as plant
-from forensics import decrypt_pages, plaintext_contains
-from retention_data import local
+from helpers import planted as plant
+from helpers.forensics import decrypt_pages, plaintext_contains
+from helpers.planted import local
 
 from casework.store import retention
 from casework.store.db import transaction

@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
-import retention_data as plant
 from click.testing import CliRunner
-from support import CHEAP_CONFIG, CHEAP_KDF, PASSPHRASE
+from helpers import planted as plant
+from helpers.instance import CHEAP_CONFIG, CHEAP_KDF, PASSPHRASE
 
 from casework import config
 from casework.cli import cli

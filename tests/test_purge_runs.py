@@ -12,10 +12,10 @@ import time
 from pathlib import Path
 
 import pytest
-import retention_data as plant
 from click.testing import CliRunner
-from retention_data import count, local
-from support import PASSPHRASE
+from helpers import planted as plant
+from helpers.instance import PASSPHRASE
+from helpers.planted import count, local
 
 from casework.cli import cli
 from casework.store import db, purge_reports, retention
@@ -84,6 +84,7 @@ def test_scheduler_skips_a_sealed_store(app):
     assert scheduler.next_run == local(2026, 6, 17, 3, 30)
 
 
+@pytest.mark.slow
 def test_scheduler_thread_purges_on_its_own_connection(app, conn):
     due_at = local(2026, 6, 16, 3, 30)
     plant.audit(conn, due_at - 100 * DAY)
@@ -176,6 +177,7 @@ def test_cli_purge_json_report(run, app, conn):
     assert "…" not in again.output  # no progress lines when not on a terminal
 
 
+@pytest.mark.slow
 def test_cli_purge_is_refused_while_another_runs(run, instance, store_key):
     holder = subprocess.Popen(
         [
@@ -200,6 +202,7 @@ def test_cli_purge_is_refused_while_another_runs(run, instance, store_key):
     assert run().exit_code == 0
 
 
+@pytest.mark.slow
 def test_vacuum_waits_for_a_busy_writer_then_reports(app, conn, instance, store_key):
     other = db.connect(instance / "casework.db", store_key)
     plant.fill(conn, local(2026, 6, 15, 12, 0), 200)
@@ -223,6 +226,7 @@ def test_vacuum_waits_for_a_busy_writer_then_reports(app, conn, instance, store_
     assert (instance / "casework.db-wal").stat().st_size == 0
 
 
+@pytest.mark.slow
 def test_a_vacuum_that_stays_busy_is_reported_not_raised(app, conn, instance, store_key):
     other = db.connect(instance / "casework.db", store_key)
     plant.fill(conn, local(2026, 6, 15, 12, 0), 200)
@@ -247,6 +251,7 @@ def test_a_vacuum_that_stays_busy_is_reported_not_raised(app, conn, instance, st
     assert follow_up.outcome == "done" and follow_up.total == 0
 
 
+@pytest.mark.slow
 def test_cli_shows_the_steps_on_a_terminal(instance, store_key):
     leader, follower = pty.openpty()
     try:

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-import retention_data as plant
-from retention_data import count, local
+from helpers import planted as plant
+from helpers.planted import count, local
 
 from casework.store import db, purge_reports, retention
 from casework.store.retention_rules import RULES, Rule

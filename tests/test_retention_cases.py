@@ -5,7 +5,8 @@ from __future__ import annotations
 import secrets
 
 import pytest
-from retention_data import count, local
+from helpers.accounts import insert_user
+from helpers.planted import count, local
 
 from casework.store import retention
 from casework.store.db import transaction
@@ -37,11 +38,7 @@ def task(conn, case_id: int, starts_at: int, note: str = "note") -> None:
             " VALUES (?, ?, 'hearing', ?, ?, 'Court', 1, ?, 'done', ?, ?)",
             (secrets.token_urlsafe(8), case_id, starts_at, starts_at + 3600, note, note, NOW),
         ).lastrowid
-        user_id = conn.execute(
-            "INSERT INTO users (public_id, handle, role, password_hash, created_at)"
-            " VALUES (?, ?, 'volunteer', 'x', ?)",
-            (f"p{task_id}", f"walker{task_id}", NOW),
-        ).lastrowid
+        user_id = insert_user(conn, f"walker{task_id}", "volunteer", NOW)
         conn.execute(
             "INSERT INTO assignments (task_id, user_id, assigned_at) VALUES (?, ?, ?)",
             (task_id, user_id, NOW),

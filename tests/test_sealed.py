@@ -6,7 +6,8 @@ from __future__ import annotations
 import threading
 
 import pytest
-from support import PASSPHRASE, csrf_token
+from helpers.forms import csrf_token
+from helpers.instance import PASSPHRASE
 
 from casework import create_app
 from casework.vault import keys
@@ -263,7 +264,7 @@ def test_lock_while_requests_are_in_flight_never_gives_a_500(app, accounts):
 
 
 def test_key_file_store_shows_no_passphrase_form(tmp_path, instance):
-    from support import CHEAP_KDF
+    from helpers.instance import CHEAP_KDF
 
     from casework.vault.store import Store
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from support import PASSWORD, csrf_token
+from helpers.forms import csrf_token
+from helpers.instance import PASSWORD
 
 from casework.web.gate import PUBLIC_ENDPOINTS, ROLES
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import threading
 
 import pytest
-from live import LiveClient
-from support import PASSWORD
+from helpers.instance import PASSWORD
+from helpers.live import LiveClient
 
 from casework import create_app, server
 from casework.store import invites
@@ -43,14 +43,14 @@ def test_200_requests_derive_no_key_and_open_no_extra_connection(live, instance)
     # A volunteer: a coordinator would first have to enrol a second factor.
     token = invites.create(store.conn(), "setup", "volunteer", 2_000_000_000 - 10**9, 10**6)
     client = connect()
-    status, _ = client.post_form(
+    status, _ = client.post(
         f"/setup/{token}", {"handle": "river", "password": PASSWORD, "confirm": PASSWORD}
     )
     assert status == 302
     derivations = keys.derivation_count()
     clients = [connect() for _ in range(4)]
     for extra in clients:
-        assert extra.post_form("/signin", {"handle": "river", "password": PASSWORD})[0] == 302
+        assert extra.post("/signin", {"handle": "river", "password": PASSWORD})[0] == 302
 
     statuses = []
 

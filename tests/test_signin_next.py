@@ -8,7 +8,8 @@ correct password, on both the password step and the code step.
 from __future__ import annotations
 
 import pytest
-from support import PASSWORD, csrf_token
+from helpers.forms import csrf_token
+from helpers.instance import PASSWORD
 
 HOSTILE = [
     "/\nfoo",

@@ -1,6 +1,7 @@
 """The skeleton serves: sign-in page, setup link, home page."""
 
-from support import PASSWORD, csrf_token
+from helpers.forms import csrf_token
+from helpers.instance import PASSWORD
 
 
 def test_home_redirects_to_signin(client):

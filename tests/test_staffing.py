@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from helpers.forms import post
 
 from casework.rules import availability
 from casework.store import db, staffing, tasks
@@ -19,7 +20,7 @@ def task_token(team):
 
 
 def signup(team, client, token):
-    return team.post(client, f"/tasks/{token}/signup", page=f"/tasks/{token}")
+    return post(client, f"/tasks/{token}/signup", page=f"/tasks/{token}")
 
 
 def test_sign_up_gives_full_details_and_fills_the_task(team, task_token):
@@ -56,12 +57,12 @@ def test_withdraw_before_the_start_reopens_the_task(team, task_token):
     ana, ben = team.person("ana"), team.person("ben")
     signup(team, ana, task_token)
     signup(team, ben, task_token)
-    team.post(ana, f"/tasks/{task_token}/withdraw", page=f"/tasks/{task_token}")
+    post(ana, f"/tasks/{task_token}/withdraw", page=f"/tasks/{task_token}")
     assert team.conn.execute("SELECT state FROM tasks").fetchone()[0] == "open"
     assert team.count("audit_events WHERE action = 'task.unassigned'") == 1
     # After the start, withdrawing is refused.
     team.advance(30 * HOUR)
-    team.post(ben, f"/tasks/{task_token}/withdraw", page=f"/tasks/{task_token}")
+    post(ben, f"/tasks/{task_token}/withdraw", page=f"/tasks/{task_token}")
     assert "already started" in ben.get(f"/tasks/{task_token}").text
     assert team.count("assignments") == 1
 
@@ -69,12 +70,12 @@ def test_withdraw_before_the_start_reopens_the_task(team, task_token):
 def test_coordinator_assigns_and_unassigns(team, task_token):
     team.person("ana")
     url = f"/tasks/{task_token}"
-    team.post(team.coord, f"{url}/assign", {"volunteer": "ana"}, url)
+    post(team.coord, f"{url}/assign", {"volunteer": "ana"}, url)
     assert team.count("assignments") == 1
-    team.post(team.coord, f"{url}/assign", {"volunteer": "nobody"}, url)
+    post(team.coord, f"{url}/assign", {"volunteer": "nobody"}, url)
     assert "No active person has that pseudonym." in team.coord.get(url).text
     public_id = team.conn.execute("SELECT public_id FROM users WHERE handle = 'ana'").fetchone()[0]
-    team.post(team.coord, f"{url}/unassign", {"volunteer": public_id}, url)
+    post(team.coord, f"{url}/unassign", {"volunteer": public_id}, url)
     assert team.count("assignments") == 0
     actions = [r[0] for r in team.conn.execute("SELECT action FROM audit_events")]
     assert actions.count("task.assigned") == 1 and actions.count("task.unassigned") == 1
@@ -83,7 +84,7 @@ def test_coordinator_assigns_and_unassigns(team, task_token):
 def test_volunteers_cannot_assign_others(team, task_token):
     ana = team.person("ana")
     team.person("ben")
-    response = team.post(ana, f"/tasks/{task_token}/assign", {"volunteer": "ben"})
+    response = post(ana, f"/tasks/{task_token}/assign", {"volunteer": "ben"})
     assert response.status_code == 404
     assert team.count("assignments") == 0
 
@@ -96,7 +97,7 @@ def test_suggestions_rank_language_free_time_and_recent_load(team):
     team.person("speaks-fr", languages="fr")
     team.person("speaks-es", languages="es,en")
     team.person("unknown-lang")
-    team.post(team.coord, f"/tasks/{busy_task}/assign", {"volunteer": "busy-es"}, "/")
+    post(team.coord, f"/tasks/{busy_task}/assign", {"volunteer": "busy-es"}, "/")
     task = tasks.by_token(team.conn, token)
     ranked = staffing.suggestions(team.conn, task, team.now, "America/Montreal")
     handles = [s.handle for s in ranked]

@@ -6,8 +6,8 @@ import hashlib
 import secrets
 
 import pytest
-from forensics import plaintext_contains
-from support import CHEAP_KDF, PASSPHRASE
+from helpers.forensics import plaintext_contains
+from helpers.instance import CHEAP_KDF, PASSPHRASE
 
 from casework.store import db
 from casework.vault.store import Store

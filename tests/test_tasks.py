@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from support import TEAM_NOW
+from helpers.forms import post
+from helpers.instance import TEAM_NOW
 
 HOUR = 3600
 
@@ -60,7 +61,7 @@ def test_time_after_the_clocks_go_forward_uses_the_new_offset(team, case_code):
 )
 def test_bad_task_input_is_refused_and_nothing_saved(team, case_code, fields, message):
     page = f"/cases/{case_code}/tasks/new"
-    response = team.post(team.coord, page, team.task_fields(**fields), page)
+    response = post(team.coord, page, team.task_fields(**fields), page)
     assert response.status_code == 200
     assert message in response.text
     assert team.count("tasks") == 0
@@ -92,11 +93,11 @@ def test_another_volunteer_sees_a_summary_only(team, case_code):
 def test_volunteer_gets_404_for_tasks_that_are_not_open_to_them(team, case_code):
     token = team.add_task(team.coord, case_code, people_needed="1")
     first, second = team.person("first"), team.person("second")
-    team.post(first, f"/tasks/{token}/signup", page=f"/tasks/{token}")
+    post(first, f"/tasks/{token}/signup", page=f"/tasks/{token}")
     assert "Bring the hearing notice" in first.get(f"/tasks/{token}").text
     # Staffed: someone else's task is no longer visible at all to other volunteers.
     assert second.get(f"/tasks/{token}").status_code == 404
-    assert team.post(second, f"/tasks/{token}/withdraw").status_code == 404
+    assert post(second, f"/tasks/{token}/withdraw").status_code == 404
     assert second.get("/tasks/not-a-real-token").status_code == 404
     assert second.get(f"/tasks/{token}/debrief").status_code == 404
 
@@ -104,10 +105,10 @@ def test_volunteer_gets_404_for_tasks_that_are_not_open_to_them(team, case_code)
 def test_cancel_is_audited_and_closes_sign_up(team, case_code):
     token = team.add_task(team.coord, case_code)
     volunteer = team.person("vol")
-    team.post(team.coord, f"/tasks/{token}/cancel", page=f"/tasks/{token}")
+    post(team.coord, f"/tasks/{token}/cancel", page=f"/tasks/{token}")
     assert team.conn.execute("SELECT state FROM tasks").fetchone()[0] == "cancelled"
     assert volunteer.get(f"/tasks/{token}").status_code == 404
-    assert team.post(volunteer, f"/tasks/{token}/signup").status_code == 404
+    assert post(volunteer, f"/tasks/{token}/signup").status_code == 404
     assert team.count("assignments") == 0
     actions = {r[0] for r in team.conn.execute("SELECT action FROM audit_events")}
     assert "task.cancelled" in actions
@@ -117,7 +118,7 @@ def test_week_view_coordinator_sees_all_volunteer_only_theirs(team, case_code):
     mine = team.add_task(team.coord, case_code, day="2026-03-04", kind="medical")
     team.add_task(team.coord, case_code, day="2026-03-05", kind="school")
     volunteer = team.person("vol")
-    team.post(volunteer, f"/tasks/{mine}/signup", page=f"/tasks/{mine}")
+    post(volunteer, f"/tasks/{mine}/signup", page=f"/tasks/{mine}")
     coordinator_week = team.coord.get("/week").text
     assert "Medical appointment" in coordinator_week and "School" in coordinator_week
     volunteer_week = volunteer.get("/week").text
@@ -148,7 +149,7 @@ def test_a_coordinator_changes_an_upcoming_task(team):
     form = team.coord.get(f"/tasks/{token}/edit").text
     assert 'value="2026-03-03"' in form and 'value="09:00"' in form  # pre-filled, local time
     changed = team.task_fields(start="10:30", place="Clinique du quartier", people_needed="3")
-    response = team.post(team.coord, f"/tasks/{token}/edit", changed, f"/tasks/{token}/edit")
+    response = post(team.coord, f"/tasks/{token}/edit", changed, f"/tasks/{token}/edit")
     assert response.status_code == 302
     row = team.conn.execute(
         "SELECT place, people_needed, starts_at, ends_at FROM tasks WHERE token = ?", (token,)
@@ -164,15 +165,15 @@ def test_a_change_cannot_need_fewer_people_than_are_going(team):
     token = team.add_task(team.coord, code)
     for handle in ("ana", "ben"):
         client = team.person(handle)
-        team.post(client, f"/tasks/{token}/signup", {}, f"/tasks/{token}")
+        post(client, f"/tasks/{token}/signup", {}, f"/tasks/{token}")
     fewer = team.task_fields(people_needed="1")
-    response = team.post(team.coord, f"/tasks/{token}/edit", fewer, f"/tasks/{token}/edit")
+    response = post(team.coord, f"/tasks/{token}/edit", fewer, f"/tasks/{token}/edit")
     assert response.status_code == 200
     assert "2 people are already going" in response.text
     row = team.conn.execute("SELECT people_needed, state FROM tasks WHERE token = ?", (token,))
     assert tuple(row.fetchone()) == (2, "staffed")
     more = team.task_fields(people_needed="3")
-    team.post(team.coord, f"/tasks/{token}/edit", more, f"/tasks/{token}/edit")
+    post(team.coord, f"/tasks/{token}/edit", more, f"/tasks/{token}/edit")
     row = team.conn.execute("SELECT people_needed, state FROM tasks WHERE token = ?", (token,))
     assert tuple(row.fetchone()) == (3, "open")  # a place opened again
 
@@ -182,7 +183,7 @@ def test_guarded_fields_and_past_dates_are_refused_on_edit_too(team):
     token = team.add_task(team.coord, code)
     for bad in ({"instructions": "Call 514-555-0199"}, {"day": "2020-01-01"}):
         fields = team.task_fields(**bad)
-        response = team.post(team.coord, f"/tasks/{token}/edit", fields, f"/tasks/{token}/edit")
+        response = post(team.coord, f"/tasks/{token}/edit", fields, f"/tasks/{token}/edit")
         assert response.status_code == 200
     stored = team.conn.execute("SELECT instructions FROM tasks WHERE token = ?", (token,))
     assert stored.fetchone()[0] == "Bring the hearing notice."
@@ -201,7 +202,7 @@ def test_a_started_task_cannot_be_changed(team):
 
 def test_cancelling_asks_first_and_a_get_changes_nothing(team, case_code):
     token = team.add_task(team.coord, case_code)
-    team.post(team.person("ana"), f"/tasks/{token}/signup", {}, f"/tasks/{token}")
+    post(team.person("ana"), f"/tasks/{token}/signup", {}, f"/tasks/{token}")
     page = team.coord.get(f"/tasks/{token}/cancel")
     assert page.status_code == 200
     assert "1 person is going" in page.text

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
-from support import PASSWORD, english, submit
+from helpers.forms import english, post
+from helpers.instance import NOW, PASSWORD
 
 from casework.rules import totp
 
-NOW = 1_800_000_000
 TOO_MANY = "Too many attempts. Wait a minute, then try again."
 FAILED = "Those sign-in details do not match. Check them and try again."
-
-
-@pytest.fixture
-def clock(app):
-    now = [NOW]
-    app.config["CASEWORK_CLOCK"] = lambda: now[0]
-    return now
 
 
 def from_address(app, address: str):
@@ -26,7 +18,7 @@ def from_address(app, address: str):
 
 
 def attempt(client, handle: str, password: str):
-    return submit(client, "/signin", {"handle": handle, "password": password})
+    return post(client, "/signin", {"handle": handle, "password": password})
 
 
 def test_sixth_attempt_on_an_account_is_refused_even_with_the_right_password(accounts, app, clock):
@@ -57,11 +49,11 @@ def test_wrong_codes_count_and_the_sixth_is_refused(accounts, app, clock):
     for number in range(4):
         client = from_address(app, f"10.0.1.{number}")
         attempt(client, "ash", PASSWORD)
-        assert submit(client, "/signin/code", {"code": "000000"}).status_code == 200
+        assert post(client, "/signin/code", {"code": "000000"}).status_code == 200
     client = from_address(app, "10.0.1.99")
     assert attempt(client, "ash", PASSWORD).headers["Location"] == "/signin/code"
-    assert submit(client, "/signin/code", {"code": "000000"}).status_code == 200  # the fifth
-    refused = submit(client, "/signin/code", {"code": totp.code_at(account.secret, clock[0])})
+    assert post(client, "/signin/code", {"code": "000000"}).status_code == 200  # the fifth
+    refused = post(client, "/signin/code", {"code": totp.code_at(account.secret, clock[0])})
     assert refused.status_code == 429
     assert TOO_MANY in refused.text
     assert attempt(from_address(app, "10.0.1.98"), "ash", PASSWORD).status_code == 429
@@ -76,7 +68,7 @@ def failure(app, accounts, kind: str):
         return attempt(client, "ash", PASSWORD + "x")
     attempt(client, "ash", PASSWORD)
     wrong = str((int(totp.code_at(account.secret, NOW)) + 1) % 1_000_000).zfill(6)
-    return submit(client, "/signin/code", {"code": wrong})
+    return post(client, "/signin/code", {"code": wrong})
 
 
 def test_one_message_for_unknown_handle_wrong_password_and_wrong_code(accounts, app, clock):
@@ -118,5 +110,5 @@ def test_a_successful_signin_clears_the_account_failures(accounts, app, conn, cl
 def test_join_codes_are_throttled_per_address(app, clock):
     client = from_address(app, "10.0.6.1")
     for _ in range(5):
-        assert submit(client, "/join", {"code": "K7M-4QX2-P9R"}).status_code == 200
-    assert submit(client, "/join", {"code": "K7M-4QX2-P9R"}).status_code == 429
+        assert post(client, "/join", {"code": "K7M-4QX2-P9R"}).status_code == 200
+    assert post(client, "/join", {"code": "K7M-4QX2-P9R"}).status_code == 429

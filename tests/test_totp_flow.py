@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 import pytest
-from support import PASSWORD, csrf_token, english, submit
+from helpers.forms import csrf_token, english, post
+from helpers.instance import NOW, PASSWORD
 
 from casework.rules import totp
 from casework.store import second_factor
 
-NOW = 1_800_000_000
-
-
-@pytest.fixture
-def clock(app):
-    now = [NOW]
-    app.config["CASEWORK_CLOCK"] = lambda: now[0]
-    return now
-
 
 def password_step(client, handle: str):
-    return submit(english(client), "/signin", {"handle": handle, "password": PASSWORD})
+    return post(english(client), "/signin", {"handle": handle, "password": PASSWORD})
 
 
 def code_step(client, code: str):
-    return submit(client, "/signin/code", {"code": code})
+    return post(client, "/signin/code", {"code": code})
 
 
 def test_a_coordinator_without_second_factor_reaches_only_enrolment(accounts, app, conn):
@@ -33,7 +25,7 @@ def test_a_coordinator_without_second_factor_reaches_only_enrolment(accounts, ap
         response = client.get(path)
         assert response.status_code == 302
         assert response.headers["Location"] == "/profile/second-factor"
-    invite = submit(client, "/people/invite", {"role": "volunteer"}, page="/profile/second-factor")
+    invite = post(client, "/people/invite", {"role": "volunteer"}, page="/profile/second-factor")
     assert invite.status_code == 404
     assert conn.execute("SELECT count(*) FROM invites WHERE purpose = 'invite'").fetchone()[0] == 0
     enrol = client.get("/profile/second-factor")
@@ -51,7 +43,7 @@ def test_signin_of_an_unenrolled_coordinator_leads_to_enrolment(accounts, app):
 def test_enrolment_with_a_wrong_code_saves_nothing(accounts, app, conn):
     client = english(app.test_client())
     account = accounts.create("ash", second_factor=False, client=client)
-    response = submit(client, "/profile/second-factor", {"code": "000000"})
+    response = post(client, "/profile/second-factor", {"code": "000000"})
     assert "That code does not match" in response.text
     assert conn.execute("SELECT totp_secret FROM users").fetchone()[0] is None
     assert conn.execute("SELECT count(*) FROM recovery_codes").fetchone()[0] == 0
@@ -142,7 +134,7 @@ def test_a_volunteer_may_enrol_and_then_needs_the_code(accounts, app):
 def test_new_recovery_codes_replace_the_old(accounts, app, client, conn):
     account = accounts.create("ash")
     accounts.signin("ash")
-    page = submit(client, "/profile/recovery-codes", page="/profile/")
+    page = post(client, "/profile/recovery-codes", page="/profile/")
     assert page.status_code == 200
     assert conn.execute("SELECT count(*) FROM recovery_codes").fetchone()[0] == 10
     old = {totp.hash_recovery_code(code) for code in account.recovery_codes}
@@ -157,7 +149,7 @@ def test_a_coordinator_resets_another_persons_second_factor(accounts, app, clien
     accounts.signin("birch", client=phone)
     accounts.signin("ash")
     url = f"/people/{lost.public_id}/second-factor/reset"
-    assert submit(client, url, page=f"/people/{lost.public_id}").status_code == 302
+    assert post(client, url, page=f"/people/{lost.public_id}").status_code == 302
     assert phone.get("/").status_code == 302  # their sessions ended
     row = conn.execute("SELECT totp_secret, totp_last_step FROM users WHERE handle = 'birch'")
     assert tuple(row.fetchone()) == (None, None)

@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers.served import free_port
 from playwright.sync_api import expect
-from served import free_port
 
 from casework.rules import totp
 
@@ -39,6 +39,7 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.slow)  # a real server and Chromium per test
 
 
 @pytest.fixture(autouse=True)
@@ -133,7 +134,7 @@ def stop_server(process) -> None:
 @pytest.fixture
 def live_server(instance):
     """`casework serve --init` as a separate process, TLS on, as ./scripts/run starts it."""
-    from support import PASSPHRASE
+    from helpers.instance import PASSPHRASE
 
     port = free_port()
     process, output = start_server(
@@ -150,18 +151,15 @@ def sealed_server(instance):
 
     The store and one coordinator ("lake", password PASSWORD) are made beforehand.
     """
-    from support import CHEAP_KDF, PASSPHRASE, PASSWORD
+    from helpers.accounts import stored_account
+    from helpers.instance import CHEAP_KDF, PASSPHRASE
 
-    from casework.rules import passwords
-    from casework.store import second_factor, users
     from casework.store.db import connect
     from casework.vault.store import Store
 
     key = Store(instance).create(PASSPHRASE, CHEAP_KDF)
     conn = connect(instance / "casework.db", key)
-    cheap = passwords.HashParams(time_cost=1, memory_kib=8, parallelism=1)
-    lake = users.create(conn, "lake", "coordinator", passwords.hash_password(PASSWORD, cheap), 0)
-    second_factor.enrol(conn, lake.id, LAKE_TOTP_SECRET, 0)
+    stored_account(conn, "lake", "coordinator", 0, LAKE_TOTP_SECRET)
     conn.close()
     port = free_port()
     process, _ = start_server(instance, port)
@@ -173,7 +171,7 @@ def sealed_server(instance):
 def live_server_with_volunteer(instance):
     """Like live_server, but the store exists before the server starts, with two setup
     links made with the key: one for a coordinator, one for a volunteer."""
-    from support import CHEAP_KDF, PASSPHRASE
+    from helpers.instance import CHEAP_KDF, PASSPHRASE
 
     from casework.store import db, invites
     from casework.vault.store import Store

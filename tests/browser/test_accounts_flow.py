@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 
 from conftest import enrol
+from helpers.instance import PASSWORD
 from playwright.sync_api import expect
-from support import PASSWORD
 
 from casework.rules import totp
 

@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from conftest import enrol
+from helpers.instance import PASSWORD
 from playwright.sync_api import expect
-from support import PASSWORD
 
 LEAD_SECONDS = 20
 

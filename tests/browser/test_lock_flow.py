@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 
 from conftest import LAKE_TOTP_SECRET
+from helpers.instance import PASSPHRASE, PASSWORD
 from playwright.sync_api import expect
-from support import PASSPHRASE, PASSWORD
 
 from casework.rules import totp
 

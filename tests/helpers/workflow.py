@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 
-from support import PASSPHRASE, TEAM_NOW, csrf_token
-
 from casework.rules import totp
 from casework.store import invites
 from casework.vault import purges
+from helpers.forms import csrf_token
+from helpers.instance import PASSPHRASE, TEAM_NOW
 
 DAY = 24 * 3600
 # Markers: words no log line, template or library would ever contain by chance.

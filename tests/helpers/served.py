@@ -10,7 +10,7 @@ import sys
 import threading
 from pathlib import Path
 
-from live import CSRF, LiveClient
+from helpers.live import LiveClient
 
 ROOT = Path(__file__).resolve().parent.parent
 # `casework serve` as installed, but with every logger at DEBUG before main() sets INFO.
@@ -79,11 +79,3 @@ class Served:
         self.reader.join(timeout=10)
         self.process.stdout.close()
         return self.output
-
-
-def post(client: LiveClient, url: str, fields: dict, page: str | None = None, csrf=True):
-    """POST a form, with the CSRF token read from ``page`` (default: ``url``) first."""
-    form = dict(fields)
-    if csrf:
-        form["csrf_token"] = CSRF.search(client.get(page or url)[1]).group(1)
-    return client.request("POST", url, form)

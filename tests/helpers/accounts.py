@@ -1,36 +1,40 @@
-"""Shared test data and helpers (imported by tests and by conftest fixtures)."""
+"""The one account factory: people made through the real setup link and signed in
+(``Accounts``), made in a store before a server starts (``stored_account``), or planted
+as bare rows (``insert_user``); and ``Team``."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
-from casework.rules import totp
-from casework.store import invites
-from casework.vault import keys
-
-PASSPHRASE = "correct horse battery staple"
-PASSWORD = "a long enough test password"
-CHEAP_CONFIG = """\
-[kdf]
-time_cost = 1
-memory_kib = 8
-parallelism = 1
-
-[passwords]
-time_cost = 1
-memory_kib = 8
-parallelism = 1
-"""
-CHEAP_KDF = keys.KdfParams(time_cost=1, memory_kib=8, parallelism=1)
+from casework.rules import passwords, totp
+from casework.store import invites, second_factor, users
+from casework.store.db import transaction
+from helpers.forms import csrf_token, english, post
+from helpers.instance import CHEAP_HASH, PASSWORD, TEAM_NOW
 
 
-def csrf_token(response) -> str:
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', response.text)
-    if match is None:
-        match = re.search(r'name="csrf_token" value="([^"]+)"', response.text)
-    assert match, "no CSRF token in the page"
-    return match.group(1)
+def insert_user(conn, handle: str, role: str = "volunteer", created_at: int = 0, **columns) -> int:
+    """A user row planted in one transaction (no web request, no real password hash);
+    ``columns`` sets any other column (languages, last_seen_at, active, ...)."""
+    values = {"public_id": f"pub-{handle}", "password_hash": "x", **columns}
+    names = ["handle", "role", "created_at", *values]
+    marks = ", ".join("?" * len(names))
+    with transaction(conn):
+        cursor = conn.execute(
+            f"INSERT INTO users ({', '.join(names)}) VALUES ({marks})",  # noqa: S608
+            (handle, role, created_at, *values.values()),
+        )
+    return cursor.lastrowid
+
+
+def stored_account(conn, handle: str, role: str, now: int, secret: bytes | None = None):
+    """A person who can sign in with PASSWORD (cheaply hashed), made straight in a store
+    before any server runs; ``secret`` enrols their second factor."""
+    user = users.create(conn, handle, role, passwords.hash_password(PASSWORD, CHEAP_HASH), now)
+    if secret is not None:
+        second_factor.enrol(conn, user.id, secret, 0)
+    return user
 
 
 @dataclass
@@ -63,16 +67,8 @@ class Accounts:
         conn = self.app.extensions["casework_store"].conn()
         with self.app.app_context():
             token = invites.create(conn, "setup", role, _now(self.app), 24)
-        page = client.get(f"/setup/{token}")
-        response = client.post(
-            f"/setup/{token}",
-            data={
-                "handle": handle,
-                "password": PASSWORD,
-                "confirm": PASSWORD,
-                "csrf_token": csrf_token(page),
-            },
-        )
+        form = {"handle": handle, "password": PASSWORD, "confirm": PASSWORD}
+        response = post(client, f"/setup/{token}", form)
         assert response.status_code == 302, response.text
         row = conn.execute("SELECT public_id FROM users WHERE handle = ?", (handle,)).fetchone()
         account = Account(handle, role, row[0])
@@ -111,38 +107,14 @@ class Accounts:
 
     def signin(self, handle: str, client=None, password: str = PASSWORD):
         client = client or self.client
-        page = client.get("/signin")
-        response = client.post(
-            "/signin",
-            data={"handle": handle, "password": password, "csrf_token": csrf_token(page)},
-        )
+        response = post(client, "/signin", {"handle": handle, "password": password})
         if response.status_code == 302 and response.headers["Location"] == "/signin/code":
-            page = client.get("/signin/code")
-            response = client.post(
-                "/signin/code",
-                data={"code": self.fresh_code(handle), "csrf_token": csrf_token(page)},
-            )
+            response = post(client, "/signin/code", {"code": self.fresh_code(handle)})
         return response
 
 
 def _now(app) -> int:
     return int(app.config["CASEWORK_CLOCK"]())
-
-
-def submit(client, url: str, data: dict | None = None, page: str | None = None):
-    """GET a page for its CSRF token (``page``, else ``url``), then POST ``data`` to ``url``."""
-    token = csrf_token(client.get(page or url))
-    return client.post(url, data={**(data or {}), "csrf_token": token})
-
-
-def english(client):
-    """Make a test client ask for English pages (the instance default is French)."""
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
-
-
-# 2026-03-02 10:00 in Montreal (a Monday), a week before clocks go forward (2026-03-08).
-TEAM_NOW = 1772463600
 
 
 def set_languages(app, handle: str, codes: str) -> None:
@@ -164,8 +136,7 @@ class Team:
         self.clients: dict[str, object] = {}
 
     def person(self, handle: str, role: str = "volunteer", languages: str = ""):
-        client = self.app.test_client()
-        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+        client = english(self.app.test_client())
         self.accounts.create(handle, role, client=client)
         if languages:
             set_languages(self.app, handle, languages)
@@ -183,11 +154,6 @@ class Team:
     def conn(self):
         return self.app.extensions["casework_store"].conn()
 
-    def post(self, client, url: str, data: dict | None = None, page: str = "/"):
-        """POST with a CSRF token read from ``page``."""
-        token = csrf_token(client.get(page))
-        return client.post(url, data={**(data or {}), "csrf_token": token})
-
     def user_id(self, handle: str) -> int:
         return self.conn.execute("SELECT id FROM users WHERE handle = ?", (handle,)).fetchone()[0]
 
@@ -195,7 +161,7 @@ class Team:
         return {"context_note": "", "coordinator": str(self.user_id("coord")), **fields}
 
     def open_case(self, client, **fields) -> str:
-        response = self.post(client, "/cases/new", self.case_fields(**fields), "/cases/new")
+        response = post(client, "/cases/new", self.case_fields(**fields), page="/cases/new")
         assert response.status_code == 302, response.text
         return response.headers["Location"].rsplit("/", 1)[1]
 
@@ -215,7 +181,7 @@ class Team:
 
     def add_task(self, client, code: str, **fields) -> str:
         page = f"/cases/{code}/tasks/new"
-        response = self.post(client, page, self.task_fields(**fields), page)
+        response = post(client, page, self.task_fields(**fields), page=page)
         assert response.status_code == 302, response.text
         return response.headers["Location"].rsplit("/", 1)[1]
 
