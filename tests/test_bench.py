@@ -1,4 +1,6 @@
-"""./scripts/bench at a small scale: its JSON is complete and nothing failed (not timed)."""
+"""./scripts/bench at a small scale: its JSON is complete, its figures are sane (positive,
+ordered percentiles, counts that match the scale and each other) and nothing failed.
+The speed itself is not judged here: that is the benchmark's own report."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+SECONDS, CLIENTS, SMALL_CASES = 0.5, 4, 50  # what the run below asks; "small" is 50 cases
 PAGES = ("volunteer_home", "board", "case_page", "sign_up", "ceiling")
 STORE_FUNCTIONS = (
     "boards.my_next_tasks", "boards.open_for", "boards.urgent_open_count",
@@ -19,8 +22,28 @@ STORE_FUNCTIONS = (
 )  # fmt: skip
 
 
+pytestmark = pytest.mark.slow
+
+
 def number(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def positive(value) -> bool:
+    return number(value) and value > 0
+
+
+def close(a: float, b: float, within: float) -> bool:
+    """Equal but for the rounding the report applies (``within``, relative)."""
+    return abs(a - b) <= within * max(abs(a), abs(b))
+
+
+def sane_latencies(h: dict) -> None:
+    """Positive, ordered percentiles, and every request counted under one status."""
+    assert all(positive(h[k]) for k in ("p50_ms", "p95_ms", "p99_ms", "max_ms")), h
+    assert h["p50_ms"] <= h["p95_ms"] <= h["p99_ms"] <= h["max_ms"], h
+    assert isinstance(h["requests"], int) and h["requests"] > 0, h
+    assert sum(h["statuses"].values()) == h["requests"], h
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +51,7 @@ def figures(tmp_path_factory) -> dict:
     out = tmp_path_factory.mktemp("bench") / "bench.json"
     done = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "bench.py"), "--scale", "small",
-         "--seconds", "0.5", "--clients", "4", "--json", str(out)],
+         "--seconds", str(SECONDS), "--clients", str(CLIENTS), "--json", str(out)],
         capture_output=True, text=True, timeout=240, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
@@ -41,14 +64,29 @@ def test_top_level_keys(figures):
                 "peak_rss_mb", "share_of_ceiling", "purge_latency_ms"):  # fmt: skip
         assert key in figures
     assert figures["scale"] == "small"
-    for key in ("cpu", "cores", "memory_gb", "python", "sqlcipher", "os"):
-        assert figures["machine"][key]
+    assert figures["clients"] == CLIENTS and figures["seconds_per_page"] == SECONDS
+    machine = figures["machine"]
+    for key in ("cpu", "python", "sqlcipher", "os"):
+        assert isinstance(machine[key], str) and machine[key].strip(), key
+    assert isinstance(machine["cores"], int) and machine["cores"] >= 1
+    assert positive(machine["memory_gb"])
+    assert machine["python"] == ".".join(map(str, sys.version_info[:3]))
+
+
+def test_the_store_matches_the_scale(figures):
+    demo = figures["demo"]
+    assert demo["cases"] == SMALL_CASES
+    assert demo["tasks"] >= demo["cases"] and demo["people"] > 0 and demo["assignments"] > 0
+    assert figures["purge"]["rows_before"] == {
+        key: demo[key] for key in ("cases", "tasks", "assignments")
+    }
 
 
 def test_store_figures(figures):
     assert set(STORE_FUNCTIONS) <= set(figures["store"])
     for name, f in figures["store"].items():
-        assert all(number(f[k]) for k in ("keyed_ms", "unkeyed_ms", "ratio")), name
+        assert all(positive(f[k]) for k in ("keyed_ms", "unkeyed_ms", "ratio")), name
+        assert close(f["ratio"], f["keyed_ms"] / f["unkeyed_ms"], 0.05), (name, f)
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -56,22 +94,39 @@ def test_page_figures_and_no_errors(figures, page):
     h = figures["http"][page]
     assert all(number(h[k]) for k in ("rps", "p50_ms", "p95_ms", "p99_ms")), h
     assert h["rps"] > 0 and h["errors"] == 0 and h["unexpected"] == 0, h
+    sane_latencies(h)
+    # Sign-ups are half of their plan's requests (the other half withdraw).
+    answered = h["requests"] / (2 if page == "sign_up" else 1)
+    assert close(h["rps"], answered / SECONDS, 0.5), h  # timed, so only roughly the count
+    assert set(h["statuses"]) == ({"302"} if page == "sign_up" else {"200"}), h
+    if page != "ceiling":
+        share = figures["share_of_ceiling"][page]
+        assert close(share, h["rps"] / figures["http"]["ceiling"]["rps"], 0.01), share
 
 
 def test_naive_purge_unlock_memory(figures):
     naive, purge = figures["naive"], figures["purge"]
     assert number(naive["rps"]) and naive["rps"] > 0 and number(naive["ratio"])
     assert naive["errors"] == 0 and naive["unexpected"] == 0
-    assert number(purge["seconds"]) and purge["outcome"] == "done"
+    sane_latencies(naive)
+    volunteer_home = figures["http"]["volunteer_home"]["rps"]
+    assert close(naive["ratio"], volunteer_home / naive["rps"], 0.05), naive
+    assert positive(purge["seconds"]) and purge["outcome"] == "done"
     assert set(purge["steps"]) == {"delete", "checkpoint", "vacuum", "final_checkpoint"}
-    assert all(number(s) for s in purge["steps"].values())
+    assert all(positive(s) for s in purge["steps"].values())
+    assert sum(purge["steps"].values()) <= purge["seconds"] * 1.05 + 0.002, purge
     assert 0.2 <= purge["removed_share"]["tasks"] <= 0.6  # about 30% was aimed at
-    assert number(figures["purge_latency_ms"])
+    assert all(0 <= share <= 1 for share in purge["removed_share"].values()), purge
+    assert positive(figures["purge_latency_ms"])
     during = figures["purge_during_pages"]
     assert during["purge_outcome"] == "done" and during["covered"]
     assert during["pages"]["errors"] == 0 and during["pages"]["unexpected"] == 0
+    sane_latencies(during["pages"])
+    assert during["pages"]["max_ms"] == figures["purge_latency_ms"]  # the worst page
+    assert positive(during["purge_seconds"]) and positive(during["work_seconds"])
     assert number(figures["unlock_seconds"]) and figures["unlock_seconds"] > 0
     assert number(figures["peak_rss_mb"]) and figures["peak_rss_mb"] > 0
+    assert positive(figures["startup_peak_rss_mb"]) and positive(figures["bench_seconds"])
 
 
 def test_report_marks_targets_only_at_medium_and_p95_against_medium(figures):
