@@ -16,7 +16,7 @@ from casework.web.gate import roles
 bp = Blueprint("retention", __name__)
 
 # What each kind of purged row is called on the page (kinds in reports are stable ids).
-KIND_LABELS = {
+PURGE_KIND_LABELS = {
     "sessions": _l("Expired sign-in sessions"),
     "invites": _l("Used or expired invitation links"),
     "failed_logins": _l("Failed sign-in records"),
@@ -45,7 +45,7 @@ def overview():
         "retention/overview.html",
         plan=plan,
         history=purge_reports.recent(conn),
-        labels=KIND_LABELS,
+        labels=PURGE_KIND_LABELS,
         settings=settings,
         when=when,
     )
