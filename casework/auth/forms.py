@@ -60,29 +60,32 @@ class SetupForm(FlaskForm):
             raise ValidationError(PASSWORD_PROBLEMS[problems[0]])
 
 
+def code_field(label, description, max_length: int) -> StringField:
+    """A short code typed by hand: from an authenticator app, a recovery sheet, a coordinator."""
+    return StringField(
+        label, description=description, validators=[DataRequired(), Length(max=max_length)]
+    )
+
+
 class CodeForm(FlaskForm):
     """The second step of signing in: a code from the app, or a recovery code."""
 
-    code = StringField(
-        _l("Code"),
-        description=_l("The 6 digits your app shows now, or one of your recovery codes."),
-        validators=[DataRequired(), Length(max=64)],
+    code = code_field(
+        _l("Code"), _l("The 6 digits your app shows now, or one of your recovery codes."), 64
     )
 
 
 class EnrolForm(FlaskForm):
-    code = StringField(
-        _l("Code from your app"),
-        description=_l("The 6 digits your app shows after adding casework."),
-        validators=[DataRequired(), Length(max=16)],
+    code = code_field(
+        _l("Code from your app"), _l("The 6 digits your app shows after adding casework."), 16
     )
 
 
 class JoinForm(FlaskForm):
-    code = StringField(
+    code = code_field(
         _l("Invitation code"),
-        description=_l("The code a coordinator gave you, for example K7M-4QX2-P9R."),
-        validators=[DataRequired(), Length(max=64)],
+        _l("The code a coordinator gave you, for example K7M-4QX2-P9R."),
+        64,
     )
 
 
