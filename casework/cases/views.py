@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from casework import clock
 from casework.cases.forms import CaseForm, LookupForm
 from casework.store import cases
-from casework.tasks.forms import ButtonForm
 from casework.web.db import get_db
+from casework.web.forms import Confirmation, ConfirmForm
 from casework.web.gate import roles
 
 bp = Blueprint("cases", __name__)
@@ -57,9 +58,7 @@ def show(code: str):
     case = cases.load_or_404(conn, code, current_user)
     if case["code"] != code:  # a lower-case or dash-less link: show the canonical address
         return redirect(url_for("cases.show", code=case["code"]))
-    return render_template(
-        "cases/show.html", case=case, tasks=cases.tasks_of(conn, case["id"]), button=ButtonForm()
-    )
+    return render_template("cases/show.html", case=case, tasks=cases.tasks_of(conn, case["id"]))
 
 
 @bp.route("/cases/<code>/edit", methods=["GET", "POST"])
@@ -86,19 +85,42 @@ def edit(code: str):
 def close(code: str):
     conn, now = get_db(), clock.now()
     case = cases.load_or_404(conn, code, current_user)
-    form = ButtonForm()
-    if (
-        not form.validate_on_submit()
-    ):  # GET: the confirmation step (reopening keeps tasks cancelled)
-        upcoming = sum(
-            1
-            for task in cases.tasks_of(conn, case["id"])
-            if task["starts_at"] > now and task["state"] in ("open", "staffed")
-        )
-        return render_template("cases/close.html", case=case, upcoming=upcoming, form=form)
+    if not ConfirmForm().validate_on_submit():  # GET: the confirmation step
+        return render_template("confirm.html", confirm=_close_confirmation(conn, case, now))
     if cases.close(conn, case, now, current_user.id):
         flash(_("The case is closed. Its upcoming tasks are cancelled."), "info")
     return redirect(url_for("cases.show", code=case["code"]))
+
+
+def _close_confirmation(conn, case, now: int) -> Confirmation:
+    # Reopening the case later keeps these tasks cancelled: say so before closing.
+    upcoming = sum(
+        1
+        for task in cases.tasks_of(conn, case["id"])
+        if task["starts_at"] > now and task["state"] in ("open", "staffed")
+    )
+    sentences = []
+    if upcoming:
+        sentences.append(
+            ngettext(
+                "Its %(num)d upcoming task will be cancelled, and stays cancelled if the case"
+                " is reopened.",
+                "Its %(num)d upcoming tasks will be cancelled, and stay cancelled if the case"
+                " is reopened.",
+                upcoming,
+            )
+        )
+    days = current_app.config["CASEWORK"]["retention.closed_case_days"]
+    sentences.append(_("A closed case is erased for good %(days)d days after closing.", days=days))
+    return Confirmation(
+        heading=_("Close case %(code)s?", code=case["code"]),
+        sentences=sentences,
+        button=_("Close the case"),
+        action=url_for("cases.close", code=case["code"]),
+        back=url_for("cases.show", code=case["code"]),
+        back_label=_("Keep it open"),
+        destructive=True,
+    )
 
 
 @bp.route("/cases/<code>/reopen", methods=["POST"])
@@ -106,7 +128,9 @@ def close(code: str):
 def reopen(code: str):
     conn = get_db()
     case = cases.load_or_404(conn, code, current_user)
-    if ButtonForm().validate_on_submit() and cases.reopen(conn, case, clock.now(), current_user.id):
+    if ConfirmForm().validate_on_submit() and cases.reopen(
+        conn, case, clock.now(), current_user.id
+    ):
         flash(_("The case is open again."), "info")
     return redirect(url_for("cases.show", code=case["code"]))
 
@@ -116,7 +140,7 @@ def reopen(code: str):
 def keep_open(code: str):
     conn = get_db()
     case = cases.load_or_404(conn, code, current_user)
-    if ButtonForm().validate_on_submit() and cases.keep_open(
+    if ConfirmForm().validate_on_submit() and cases.keep_open(
         conn, case, clock.now(), current_user.id
     ):
         flash(_("Case %(code)s stays open: it is no longer dormant.", code=case["code"]), "info")

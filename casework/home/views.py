@@ -8,7 +8,6 @@ from flask_login import current_user
 from casework import clock
 from casework.cases.forms import LookupForm
 from casework.store import boards
-from casework.tasks.forms import ButtonForm
 from casework.web.db import get_db
 from casework.web.gate import roles
 
@@ -35,7 +34,6 @@ def index():
             dormant_flag_days=flag_days,
             dormant_close_days=settings["retention.dormant_close_days"],
             lookup=LookupForm(),
-            button=ButtonForm(),
             board_limit=boards.BOARD_LIMIT,
         )
     return render_template(

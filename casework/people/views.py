@@ -8,13 +8,13 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from casework import clock
 from casework.people.forms import ROLE_LABELS, InviteForm, RoleForm
 from casework.store import audit, invites, people, users
 from casework.store.db import Connection, transaction
 from casework.web.db import get_db
+from casework.web.forms import Confirmation, ConfirmForm
 from casework.web.gate import roles
 
 bp = Blueprint("people", __name__, url_prefix="/people")
@@ -83,7 +83,6 @@ def person(public_id: str):
         "people/person.html",
         person=found,
         role_form=RoleForm(role=found.role),
-        button=FlaskForm(),
         role_labels=ROLE_LABELS,
         last_seen=last_seen,
     )
@@ -112,9 +111,8 @@ def change_role(public_id: str):
 @roles("coordinator")
 def deactivate(public_id: str):
     found = load_or_404(get_db(), public_id, current_user)
-    form = FlaskForm()
-    if not form.validate_on_submit():  # GET: the confirmation step
-        return render_template("people/deactivate.html", person=found, form=form)
+    if not ConfirmForm().validate_on_submit():  # GET: the confirmation step
+        return render_template("confirm.html", confirm=_deactivate_confirmation(found))
     refused = _not_self(found)
     if refused:
         return refused
@@ -125,6 +123,23 @@ def deactivate(public_id: str):
     else:
         flash(_("The account is deactivated and its sessions are ended."), "info")
     return redirect(url_for("people.person", public_id=public_id))
+
+
+def _deactivate_confirmation(person: users.User) -> Confirmation:
+    return Confirmation(
+        heading=_("Deactivate %(handle)s?", handle=person.handle),
+        sentences=[
+            _(
+                "They are signed out everywhere at once and cannot sign in again until a"
+                " coordinator reactivates the account."
+            )
+        ],
+        button=_("Deactivate"),
+        action=url_for("people.deactivate", public_id=person.public_id),
+        back=url_for("people.person", public_id=person.public_id),
+        back_label=_("Cancel"),
+        destructive=True,
+    )
 
 
 @bp.route("/<public_id>/reactivate", methods=["POST"])

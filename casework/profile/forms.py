@@ -4,18 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectField, SelectMultipleField
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms import SelectChoice, SelectField
 
 from casework.rules import availability, languages
+from casework.web.forms import CheckboxesField
 from casework.web.i18n import LANGUAGE_NAMES
-
-
-class CheckboxesField(SelectMultipleField):
-    """Several choices as checkboxes; a value outside the choices is a form error."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def _slot_choices() -> list[SelectChoice]:

@@ -52,7 +52,6 @@ def index():
         days=availability.DAYS,
         parts=availability.PARTS,
         codes_left=codes_left,
-        button=FlaskForm(),
     )
 
 

@@ -1,4 +1,4 @@
-"""Unlock and Lock now forms."""
+"""The unlock form (Lock now confirms with web.forms.ConfirmForm)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,3 @@ class UnlockForm(FlaskForm):
     passphrase = PasswordField(
         _l("Store passphrase"), validators=[DataRequired(), Length(max=MAX_PASSPHRASE)]
     )
-
-
-class LockForm(FlaskForm):
-    """An empty form: the button and its CSRF token."""

@@ -6,9 +6,10 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from casework.seal.forms import LockForm, UnlockForm
+from casework.seal.forms import UnlockForm
 from casework.web import lifecycle
 from casework.web.db import get_store
+from casework.web.forms import Confirmation
 from casework.web.gate import roles
 
 bp = Blueprint("seal", __name__)
@@ -47,7 +48,22 @@ def unlock():
 @bp.route("/lock", methods=["GET"])
 @roles("coordinator")
 def confirm():
-    return render_template("seal/confirm.html", form=LockForm())
+    confirm = Confirmation(
+        heading=_("Lock now?"),
+        sentences=[
+            _(
+                "Locking drops the store key from the server's memory and signs everyone out at"
+                " once. Nothing can be read until someone unlocks it again with the store"
+                " passphrase."
+            )
+        ],
+        button=_("Lock now"),
+        action=url_for("seal.lock_now"),
+        back=url_for("home.index"),
+        back_label=_("Cancel"),
+        destructive=True,
+    )
+    return render_template("confirm.html", confirm=confirm)
 
 
 @bp.route("/lock", methods=["POST"])

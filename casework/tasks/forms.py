@@ -1,4 +1,4 @@
-"""Task forms: a new accompaniment, a debrief, and buttons that only carry a CSRF token."""
+"""Task forms: a new accompaniment, a debrief, and naming who goes."""
 
 from __future__ import annotations
 
@@ -144,7 +144,3 @@ class AssignForm(FlaskForm):
     volunteer = StringField(
         _l("Pseudonym"), filters=[strip], validators=[DataRequired(), Length(max=64)]
     )
-
-
-class ButtonForm(FlaskForm):
-    """A POST button: only the CSRF token."""

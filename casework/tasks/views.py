@@ -6,15 +6,18 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.exceptions import NotFound
 
 from casework import clock
 from casework.rules import localtime
 from casework.store import boards, cases, staffing, tasks
-from casework.tasks.forms import AssignForm, ButtonForm, DebriefForm, TaskForm
+from casework.tasks.forms import AssignForm, DebriefForm, TaskForm
 from casework.web.db import get_db
+from casework.web.forms import Confirmation, ConfirmForm
 from casework.web.gate import roles
+from casework.web.labels import kind_label, when
 
 bp = Blueprint("tasks", __name__)
 
@@ -103,7 +106,6 @@ def show(token: str):
         people=people,
         suggested=suggested,
         now=now,
-        button=ButtonForm(),
         assign=AssignForm(),
     )
 
@@ -166,12 +168,33 @@ def unassign(token: str):
 def cancel(token: str):
     conn, now = get_db(), clock.now()
     task = tasks.load_or_404(conn, token, current_user, now)
-    form = ButtonForm()
-    if not form.validate_on_submit():  # GET: the confirmation step (it cannot be undone)
-        return render_template("tasks/cancel.html", task=task, form=form)
+    if not ConfirmForm().validate_on_submit():  # GET: the confirmation step (it cannot be undone)
+        return render_template("confirm.html", confirm=_cancel_confirmation(task))
     if tasks.cancel(conn, task.row, now, current_user.id):
         flash(_("The task is cancelled."), "info")
     return redirect(url_for("tasks.show", token=token))
+
+
+def _cancel_confirmation(task: tasks.TaskView) -> Confirmation:
+    sentences = [f"{kind_label(task['kind'])} · {when(task['starts_at'])}"]
+    if task["assigned"]:
+        sentences.append(
+            ngettext(
+                "%(num)d person is going: tell them it is cancelled.",
+                "%(num)d people are going: tell them it is cancelled.",
+                task["assigned"],
+            )
+        )
+    sentences.append(_("A cancelled task cannot be opened again."))
+    return Confirmation(
+        heading=_("Cancel this task?"),
+        sentences=sentences,
+        button=_("Cancel the task"),
+        action=url_for("tasks.cancel", token=task["token"]),
+        back=url_for("tasks.show", token=task["token"]),
+        back_label=_("Keep it"),
+        destructive=True,
+    )
 
 
 @bp.route("/tasks/<token>/debrief", methods=["GET", "POST"])
@@ -199,7 +222,7 @@ def debrief(token: str):
 def handled(token: str):
     conn, now = get_db(), clock.now()
     task = tasks.load_or_404(conn, token, current_user, now)
-    if ButtonForm().validate_on_submit():
+    if ConfirmForm().validate_on_submit():
         tasks.follow_up_handled(conn, task.row, now, current_user.id)
         flash(_("The follow-up is off the board."), "info")
     return redirect(url_for("home.index"))

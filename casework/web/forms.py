@@ -1,12 +1,15 @@
-"""Validators and fields every free-text form shares: the identifier guard, control
-characters, multi-choice checkboxes. One place, so every blueprint refuses the same way."""
+"""Validators and fields every form shares: the identifier guard, control characters,
+multi-choice checkboxes, the empty confirm form. One place, so every blueprint refuses the
+same way."""
 
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, widgets
 from wtforms.validators import ValidationError
 
@@ -60,8 +63,26 @@ class Guarded:
             raise ValidationError(refusal_message(findings))
 
 
+class ConfirmForm(FlaskForm):
+    """A POST that only confirms (a button, a confirmation page): the CSRF token alone."""
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """What templates/confirm.html asks before a change that cannot be undone."""
+
+    heading: str
+    sentences: list[str]  # what will happen, one paragraph each
+    button: str
+    action: str  # where the confirming POST goes
+    back: str  # where "go back" leads, and its words
+    back_label: str
+    destructive: bool = False
+
+
 class CheckboxesField(SelectMultipleField):
-    """Several choices as a list of checkboxes (works without script, one tap each)."""
+    """Several choices as a list of checkboxes (works without script, one tap each);
+    a value outside the choices is a form error. Rendered by macros.checkbox_group."""
 
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
