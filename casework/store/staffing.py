@@ -1,5 +1,6 @@
 """Who goes: sign-up while places remain (race-safe), withdrawal before the start,
-assignment by coordinators, and ranked suggestions of who could go."""
+assignment by coordinators, ranked suggestions of who could go, and what a person may do
+on a task page (the same rules that refuse the POSTs)."""
 
 from __future__ import annotations
 
@@ -56,13 +57,65 @@ def _why_not(conn: Connection, task_id: int, user_id: int, now: int) -> str:
         " FROM tasks t JOIN cases c ON c.id = t.case_id WHERE t.id = ?",
         (user_id, task_id),
     ).fetchone()
-    if row is None or row["state"] in ("done", "cancelled") or row["case_state"] != "open":
+    if row is None:
         return "closed"
-    if row["mine"]:
+    return sign_up_refusal(row, bool(row["mine"]), now) or "full"
+
+
+def sign_up_refusal(task: Row, mine: bool, now: int) -> str | None:
+    """Why taking a place on ``task`` is refused (closed, already, started, full), or None.
+
+    The rule _TAKE_PLACE applies inside the write lock, read from a loaded task row.
+    """
+    if task["state"] in ("done", "cancelled") or task["case_state"] != "open":
+        return "closed"
+    if mine:
         return "already"
-    if row["starts_at"] <= now:
+    if task["starts_at"] <= now:
         return "started"
-    return "full"
+    if task["state"] != "open" or task["assigned"] >= task["people_needed"]:
+        return "full"
+    return None
+
+
+def withdrawal_refusal(task: Row, mine: bool, now: int) -> str | None:
+    """Why leaving ``task`` is refused (absent, started), or None: the rule of leave()."""
+    if not mine:
+        return "absent"
+    if task["starts_at"] <= now or task["state"] not in ("open", "staffed"):
+        return "started"
+    return None
+
+
+def debrief_refusal(task, user, now: int) -> str | None:
+    """Why ``user`` may not write the debrief of ``task`` (a tasks.TaskView), or None.
+
+    "hidden": only the people who went and coordinators debrief (anyone else gets a 404);
+    "not_yet": a debrief is written once the task has started, and never for a cancelled one.
+    """
+    if not task.full or not (task.mine or user.role == "coordinator"):
+        return "hidden"
+    if task["starts_at"] > now or task["state"] == "cancelled":
+        return "not_yet"
+    return None
+
+
+@dataclass(frozen=True)
+class TaskActions:
+    """What the person looking at a task may do there: the page offers only these."""
+
+    can_sign_up: bool
+    can_withdraw: bool
+    can_debrief: bool
+
+
+def actions(task, user, now: int) -> TaskActions:
+    """The actions open to ``user`` on ``task`` (a tasks.TaskView loaded for them) at ``now``."""
+    return TaskActions(
+        can_sign_up=sign_up_refusal(task.row, task.mine, now) is None,
+        can_withdraw=withdrawal_refusal(task.row, task.mine, now) is None,
+        can_debrief=debrief_refusal(task, user, now) is None,
+    )
 
 
 def take_place(conn: Connection, task: Row, user_id: int, now: int, actor_id: int) -> None:

@@ -106,6 +106,7 @@ def show(token: str):
         people=people,
         suggested=suggested,
         now=now,
+        actions=staffing.actions(task, current_user, now),
         assign=AssignForm(),
     )
 
@@ -202,9 +203,10 @@ def _cancel_confirmation(task: tasks.TaskView) -> Confirmation:
 def debrief(token: str):
     conn, now = get_db(), clock.now()
     task = tasks.load_or_404(conn, token, current_user, now)
-    if not task.full or (not task.mine and not current_user.is_coordinator):
+    refusal = staffing.debrief_refusal(task, current_user, now)
+    if refusal == "hidden":
         abort(404)
-    if task["starts_at"] > now or task["state"] == "cancelled":
+    if refusal == "not_yet":
         flash(_("A debrief can be written once the task has started."), "error")
         return redirect(url_for("tasks.show", token=token))
     form = DebriefForm()
