@@ -11,8 +11,7 @@ from helpers.forms import english, post
 from helpers.instance import PASSPHRASE, PASSWORD
 
 from casework import cli as cli_module
-from casework.auth import joining
-from casework.store import db, invites, users
+from casework.store import db, invites, joining, users
 
 NEW = "a fresh long password here"
 

@@ -56,8 +56,12 @@ def test_next_run_is_at_the_local_purge_time(app, purge_time, now, expected):
     assert purges.next_run_after(now, settings) == expected
 
 
+def _scheduled(app):
+    return app.extensions["casework_store"], app.config["CASEWORK"], app.config["CASEWORK_CLOCK"]
+
+
 def test_scheduler_runs_once_a_day_with_an_injected_clock(app, conn):
-    scheduler = purges.PurgeScheduler(app)
+    scheduler = purges.PurgeScheduler(*_scheduled(app))
     start = local(2026, 6, 15, 12, 0)
     plant.audit(conn, start - 100 * DAY)
     assert scheduler.run_pending(start) is None
@@ -77,7 +81,7 @@ def test_scheduler_runs_once_a_day_with_an_injected_clock(app, conn):
 
 
 def test_scheduler_skips_a_sealed_store(app):
-    scheduler = purges.PurgeScheduler(app)
+    scheduler = purges.PurgeScheduler(*_scheduled(app))
     scheduler.run_pending(local(2026, 6, 15, 12, 0))
     app.extensions["casework_store"].lock()
     assert scheduler.run_pending(local(2026, 6, 16, 3, 30)) is None
@@ -89,7 +93,7 @@ def test_scheduler_thread_purges_on_its_own_connection(app, conn):
     due_at = local(2026, 6, 16, 3, 30)
     plant.audit(conn, due_at - 100 * DAY)
     now = [due_at - 1]
-    scheduler = purges.PurgeScheduler(app, clock=lambda: now[0])
+    scheduler = purges.PurgeScheduler(*_scheduled(app)[:2], lambda: now[0])
     opened = app.extensions["casework_store"].pool_connections
     scheduler.start()
     time.sleep(0.3)
@@ -104,11 +108,11 @@ def test_scheduler_thread_purges_on_its_own_connection(app, conn):
 
 
 def test_startup_purge_runs_and_survives_a_refusal(app, conn):
-    app.config["CASEWORK_CLOCK"] = lambda: local(2026, 6, 15, 12, 0)
+    now, settings = local(2026, 6, 15, 12, 0), app.config["CASEWORK"]
     plant.audit(conn, local(2026, 1, 1, 0, 0))
     with retention.exclusive(retention.store_path(conn)):
-        assert purges.run_startup_purge(app) is None
-    report = purges.run_startup_purge(app)
+        assert purges.purge_logged(conn, now, settings) is None
+    report = purges.purge_logged(conn, now, settings)
     assert report.outcome == "done" and report.counts["audit_events"] == 1
 
 

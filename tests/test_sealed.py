@@ -13,6 +13,7 @@ from casework import create_app
 from casework.vault import keys
 from casework.web import lifecycle
 from casework.web.gate import SEALED_ENDPOINTS
+from casework.web.throttle import UNLOCK, Throttle
 
 EN = {"Accept-Language": "en"}
 MARKER = "zebra-quartz-4471"
@@ -134,11 +135,9 @@ def test_unlock_is_throttled_per_address_with_growing_delays(sealed_app):
     ("failures", "wait"), [(4, 0), (5, 60), (6, 120), (7, 240), (12, 3600), (30, 3600)]
 )
 def test_throttle_delays_double_after_five_failures(failures, wait):
-    from casework.web.unlock_throttle import UnlockThrottle
-
-    throttle = UnlockThrottle()
+    throttle = Throttle(UNLOCK)
     for step in range(failures):
-        throttle.record("a", step * 1000, succeeded=False)  # far apart: only the delay counts
+        throttle.record_failure("a", step * 1000)  # far apart: only the delay counts
     last = (failures - 1) * 1000
     assert throttle.wait_seconds("a", last) == wait
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from helpers.forms import english, post
 from helpers.instance import NOW, PASSWORD
 
 from casework.rules import totp
+from casework.web import throttle
 
 TOO_MANY = "Too many attempts. Wait a minute, then try again."
 FAILED = "Those sign-in details do not match. Check them and try again."
@@ -112,3 +114,15 @@ def test_join_codes_are_throttled_per_address(app, clock):
     for _ in range(5):
         assert post(client, "/join", {"code": "K7M-4QX2-P9R"}).status_code == 200
     assert post(client, "/join", {"code": "K7M-4QX2-P9R"}).status_code == 429
+
+
+@pytest.mark.parametrize("policy", [throttle.SIGNIN, throttle.UNLOCK])
+def test_both_policies_keep_addresses_only_as_keyed_hashes(policy):
+    guard = throttle.Throttle(policy, capacity=3)
+    for number in range(5):
+        guard.record_failure(f"192.0.2.{number}", NOW)
+    held = repr(guard._records)
+    assert "192.0.2" not in held
+    assert len(guard._records) == 3  # bounded: the oldest addresses are forgotten first
+    assert guard.wait_seconds("192.0.2.0", NOW) == 0
+    assert guard.wait_seconds("192.0.2.4", NOW) == 0  # one failure is below the limit

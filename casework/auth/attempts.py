@@ -22,44 +22,46 @@ MAX_CODE = 64
 
 
 @dataclass(frozen=True)
-class Outcome:
+class Attempt:
+    """What checking a password or a code came to: the account, or None; throttled or not."""
+
     user: users.User | None = None
     throttled: bool = False
 
 
 def check_password(
     conn: Connection, handle: str, password: str, params: passwords.HashParams, now: int
-) -> Outcome:
+) -> Attempt:
     """The account if the password matches; stores a stronger hash when costs rose."""
     found = users.credentials(conn, handle)
     user_id = found[0].id if found else None
     if throttle.refused(conn, user_id, now):
-        return Outcome(throttled=True)
+        return Attempt(throttled=True)
     if found is None:
         passwords.dummy_verify(password, params)  # same time for an unknown handle
         throttle.record_failure(conn, None, now)
         audit.record(conn, now, None, "signin.failed")
-        return Outcome()
+        return Attempt()
     user, stored = found
     ok, new_hash = passwords.verify_password(stored, password, params)
     if not ok:
         throttle.record_failure(conn, user.id, now)
         audit.record(conn, now, user.id, "signin.failed")
-        return Outcome()
+        return Attempt()
     if new_hash:
         users.set_password_hash(conn, user.id, new_hash)
-    return Outcome(user)
+    return Attempt(user)
 
 
-def check_code(conn: Connection, user: users.User, typed: str, now: int) -> Outcome:
+def check_code(conn: Connection, user: users.User, typed: str, now: int) -> Attempt:
     """The account if the code is a fresh TOTP code or an unused recovery code."""
     if throttle.refused(conn, user.id, now):
-        return Outcome(throttled=True)
+        return Attempt(throttled=True)
     if _second_factor_matches(conn, user.id, typed, now):
-        return Outcome(user)
+        return Attempt(user)
     throttle.record_failure(conn, user.id, now)
     audit.record(conn, now, user.id, "signin.failed", "second_factor")
-    return Outcome()
+    return Attempt()
 
 
 def _second_factor_matches(conn: Connection, user_id: int, typed: str, now: int) -> bool:
@@ -77,12 +79,12 @@ def _second_factor_matches(conn: Connection, user_id: int, typed: str, now: int)
 
 def check_current_password(
     conn: Connection, user: users.User, password: str, params: passwords.HashParams, now: int
-) -> Outcome:
+) -> Attempt:
     """Re-check a signed-in person's password (changing it), throttled like sign-in."""
     if throttle.refused(conn, user.id, now):
-        return Outcome(throttled=True)
+        return Attempt(throttled=True)
     ok, _new = passwords.verify_password(users.password_hash(conn, user.id) or "", password, params)
     if ok:
-        return Outcome(user)
+        return Attempt(user)
     throttle.record_failure(conn, user.id, now)
-    return Outcome()
+    return Attempt()

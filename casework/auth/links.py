@@ -9,15 +9,13 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 
-from casework import clock
-from casework.auth import joining
 from casework.auth.attempts import TOO_MANY
 from casework.auth.forms import JoinForm, NewPasswordForm, SetupForm
 from casework.auth.views import accept_link, hash_params, link_unusable
 from casework.rules import passwords
-from casework.store import invites, users
-from casework.web import throttle
-from casework.web.db import get_db
+from casework.store import invites, joining, users
+from casework.web import context, throttle
+from casework.web.context import get_db
 
 bp = Blueprint("links", __name__)
 LINK_KEY = "link"
@@ -27,7 +25,7 @@ LINK_KEY = "link"
 def join():
     form = JoinForm()
     if form.validate_on_submit():
-        conn, now = get_db(), clock.now()
+        conn, now = get_db(), context.now()
         if throttle.refused(conn, None, now):  # codes are guessable only by many tries
             flash(TOO_MANY, "error")
             return render_template("auth/join.html", form=form), 429
@@ -43,7 +41,7 @@ def join():
 
 @bp.route("/join/<token>")
 def follow(token: str):
-    link = invites.find_usable_link(get_db(), token, clock.now())
+    link = invites.find_usable_link(get_db(), token, context.now())
     if link is None:
         return link_unusable()
     session[LINK_KEY] = link["id"]
@@ -52,7 +50,7 @@ def follow(token: str):
 
 @bp.route("/join/finish", methods=["GET", "POST"])
 def finish():
-    conn, now = get_db(), clock.now()
+    conn, now = get_db(), context.now()
     link_id = session.get(LINK_KEY)
     link = invites.get_usable(conn, link_id, now) if isinstance(link_id, int) else None
     if link is None:

@@ -7,12 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
-from casework import clock
+from casework.auth.blueprint import bp
 from casework.auth.forms import EnrolForm
-from casework.auth.views import bp
 from casework.rules import totp
 from casework.store import audit, second_factor
-from casework.web.db import get_db
+from casework.web import context
+from casework.web.context import get_db
 from casework.web.gate import roles
 
 ENROL_KEY = "enrol_secret"
@@ -35,13 +35,13 @@ def enrol():
         return redirect(url_for("profile.index"))
     secret, form = _pending_secret(), EnrolForm()
     if form.validate_on_submit():
-        step = totp.verify_code(secret, form.code.data, clock.now(), None)
+        step = totp.verify_code(secret, form.code.data, context.now(), None)
         if step is None:
             form.code.errors.append(_("That code does not match. Check the time on your phone."))
         else:
             codes = second_factor.enrol(get_db(), current_user.id, secret, step)
             session.pop(ENROL_KEY, None)
-            audit.record(get_db(), clock.now(), current_user.id, "second_factor.enrolled")
+            audit.record(get_db(), context.now(), current_user.id, "second_factor.enrolled")
             return render_template("auth/recovery_codes.html", codes=codes)
     uri = totp.provisioning_uri(secret, current_user.handle)
     # qr_svg is markup we generate ourselves (segno output, title escaped, styles stripped),
@@ -58,5 +58,5 @@ def recovery_codes():
     if not current_user.totp_enrolled:
         return redirect(url_for("profile.index"))
     codes = second_factor.replace_recovery_codes(get_db(), current_user.id)
-    audit.record(get_db(), clock.now(), current_user.id, "recovery_codes.replaced")
+    audit.record(get_db(), context.now(), current_user.id, "recovery_codes.replaced")
     return render_template("auth/recovery_codes.html", codes=codes)

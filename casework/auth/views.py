@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import (
-    Blueprint,
     current_app,
     flash,
     redirect,
@@ -17,16 +16,14 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from casework import clock
-from casework.auth import joining
 from casework.auth.attempts import FAILED, TOO_MANY, check_code, check_password
+from casework.auth.blueprint import bp
 from casework.auth.forms import CodeForm, SetupForm, SignInForm
 from casework.rules import passwords
-from casework.store import audit, invites, signin_failures, users
-from casework.web.db import get_db
+from casework.store import audit, invites, joining, signin_failures, users
+from casework.web import context
+from casework.web.context import get_db
 from casework.web.gate import roles
-
-bp = Blueprint("auth", __name__)
 
 PENDING_KEY = "signin_pending"
 # The code step must follow the password step soon, or the person starts again.
@@ -59,7 +56,7 @@ def start_session(user: users.User) -> None:
     session.clear()
     session.rotate()
     login_user(user)
-    conn, now = get_db(), clock.now()
+    conn, now = get_db(), context.now()
     users.touch(conn, user.id, now)
     signin_failures.clear(conn, user.id)
     audit.record(conn, now, user.id, "signin.succeeded")
@@ -78,7 +75,7 @@ def signin():
         return redirect(url_for("home.index"))
     form = SignInForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
-        now = clock.now()
+        now = context.now()
         outcome = check_password(
             get_db(), form.handle.data.strip(), form.password.data, hash_params(), now
         )
@@ -103,7 +100,7 @@ def signin():
 
 def _pending_user() -> tuple[users.User | None, dict]:
     pending = session.get(PENDING_KEY)
-    if not isinstance(pending, dict) or clock.now() - pending.get("at", 0) > PENDING_SECONDS:
+    if not isinstance(pending, dict) or context.now() - pending.get("at", 0) > PENDING_SECONDS:
         return None, {}
     return users.get_active(get_db(), str(pending.get("user", ""))), pending
 
@@ -116,7 +113,7 @@ def signin_code():
         return redirect(url_for("auth.signin"))
     form = CodeForm()
     if form.validate_on_submit():
-        outcome = check_code(get_db(), user, form.code.data, clock.now())
+        outcome = check_code(get_db(), user, form.code.data, context.now())
         if outcome.throttled:
             flash(TOO_MANY, "error")
             return render_template("auth/signin_code.html", form=form), 429
@@ -161,7 +158,7 @@ def accept_link(conn, link, form: SetupForm, now: int, action: str):
 
 @bp.route("/setup/<token>", methods=["GET", "POST"])
 def setup(token: str):
-    conn, now = get_db(), clock.now()
+    conn, now = get_db(), context.now()
     link = invites.find_usable(conn, token, "setup", now)
     if link is None:
         return link_unusable()

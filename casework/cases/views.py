@@ -7,10 +7,10 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from casework import clock
 from casework.cases.forms import CaseForm, LookupForm
 from casework.store import cases
-from casework.web.db import get_db
+from casework.web import context
+from casework.web.context import get_db
 from casework.web.forms import Confirmation, ConfirmForm
 from casework.web.gate import roles
 
@@ -31,7 +31,7 @@ def new():
     if request.method == "GET":
         form.coordinator.data = str(current_user.id)
     if form.validate_on_submit():
-        code = cases.open_case(conn, form.details(), clock.now(), current_user.id)
+        code = cases.open_case(conn, form.details(), context.now(), current_user.id)
         flash(_("Case %(code)s is open.", code=code), "info")
         return redirect(url_for("cases.show", code=code))
     return render_template("cases/form.html", form=form, case=None)
@@ -74,7 +74,7 @@ def edit(code: str):
         form.context_note.data = case["context_note"]
         form.coordinator.data = str(case["coordinator_id"] or current_user.id)
     if form.validate_on_submit():
-        cases.update(conn, case["id"], form.details(), clock.now())
+        cases.update(conn, case["id"], form.details(), context.now())
         flash(_("Saved."), "info")
         return redirect(url_for("cases.show", code=case["code"]))
     return render_template("cases/form.html", form=form, case=case)
@@ -83,7 +83,7 @@ def edit(code: str):
 @bp.route("/cases/<code>/close", methods=["GET", "POST"])
 @roles("coordinator")
 def close(code: str):
-    conn, now = get_db(), clock.now()
+    conn, now = get_db(), context.now()
     case = cases.load_or_404(conn, code, current_user)
     if not ConfirmForm().validate_on_submit():  # GET: the confirmation step
         return render_template("confirm.html", confirm=_close_confirmation(conn, case, now))
@@ -129,7 +129,7 @@ def reopen(code: str):
     conn = get_db()
     case = cases.load_or_404(conn, code, current_user)
     if ConfirmForm().validate_on_submit() and cases.reopen(
-        conn, case, clock.now(), current_user.id
+        conn, case, context.now(), current_user.id
     ):
         flash(_("The case is open again."), "info")
     return redirect(url_for("cases.show", code=case["code"]))
@@ -141,7 +141,7 @@ def keep_open(code: str):
     conn = get_db()
     case = cases.load_or_404(conn, code, current_user)
     if ConfirmForm().validate_on_submit() and cases.keep_open(
-        conn, case, clock.now(), current_user.id
+        conn, case, context.now(), current_user.id
     ):
         flash(_("Case %(code)s stays open: it is no longer dormant.", code=case["code"]), "info")
     return redirect(url_for("home.index"))

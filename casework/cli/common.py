@@ -6,14 +6,13 @@ import functools
 import ipaddress
 import socket
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
 
-from casework import config
+from casework import clock, config
 from casework.store import invites
 from casework.store.db import connect
 from casework.vault import keys
@@ -108,7 +107,7 @@ def setup_link(
     """Create the one-time link for the first coordinator and return its URL."""
     conn = connect(instance.store.path, key)
     try:
-        token = invites.create(conn, "setup", "coordinator", int(time.time()), invites.SETUP_HOURS)
+        token = invites.create(conn, "setup", "coordinator", clock.now(), invites.SETUP_HOURS)
     finally:
         conn.close()
     return f"{base_url(instance, host, port, scheme)}/setup/{token}"

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from casework import clock
 from casework.cli.common import (
     Failure,
     Instance,
@@ -19,6 +20,7 @@ from casework.cli.common import (
     read_passphrase,
 )
 from casework.rules import passwords
+from casework.store import demo as demo_data
 from casework.store.db import connect
 from casework.vault import keys
 
@@ -46,8 +48,6 @@ def demo(
 
     Example: casework --instance /tmp/try demo --scale small
     """
-    from casework.store import demo as demo_data
-
     store = instance.store
     if store.path.exists() or store.salt_path.exists():
         raise Failure(f"a store already exists in {instance.path}: refusing to touch it")
@@ -63,7 +63,7 @@ def demo(
     started = time.monotonic()
     conn = connect(store.path, key)
     try:
-        accounts, counts = demo_data.fill(conn, scale, int(time.time()), params)
+        accounts, counts = demo_data.fill(conn, scale, clock.now(), params)
     finally:
         conn.close()
         keys.wipe(key)

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from casework import server
+from casework.app import create_app
 from casework.cli.common import (
     Failure,
     Instance,
@@ -94,8 +95,6 @@ def _serve_key(
 
 
 def _serve(instance: Instance, host: str, port: int, no_tls: bool, key: bytearray | None) -> None:
-    from casework import create_app
-
     if not no_tls and not server.tls_paths(instance.path)[0].exists():
         server.make_certificate(instance.path, [host])
     app = create_app(instance.path, tls=not no_tls)
@@ -131,7 +130,9 @@ def _serve(instance: Instance, host: str, port: int, no_tls: bool, key: bytearra
         click.echo(f"Certificate SHA-256 fingerprint: {server.fingerprint(cert_path)}")
     sys.stdout.flush()
 
-    scheduler = purges.PurgeScheduler(app)
+    scheduler = purges.PurgeScheduler(
+        app.extensions["casework_store"], app.config["CASEWORK"], app.config["CASEWORK_CLOCK"]
+    )
     scheduler.start()
 
     def on_stop() -> None:

@@ -5,11 +5,11 @@ and restore. Registered on the `casework` group by cli.py.
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 import click
 
+from casework import clock
 from casework.cli.common import (
     Failure,
     Instance,
@@ -20,10 +20,9 @@ from casework.cli.common import (
     read_passphrase,
 )
 from casework.vault import backup as backups
-from casework.vault import control, keys
+from casework.vault import control, keys, purges
 from casework.vault.rekey import change_passphrase
 from casework.vault.store import check_instance
-from casework.web import lifecycle
 
 
 def _steps(total: int):
@@ -167,7 +166,7 @@ def restore(instance: Instance, path: Path, force: bool, passphrase_stdin: bool,
         key = backups.restore(store, path, secret, target, instance.kdf_params, step)
         try:
             step("running the retention purge")
-            lifecycle.after_restore(store, key, settings, int(time.time()))
+            purges.after_restore(store, key, settings, clock.now())
         finally:
             keys.wipe(key)
     click.echo(f"Restored the store in {instance.path} from {path}.")

@@ -4,13 +4,13 @@ or when no coordinator can sign in. Registered on the `casework` group by cli.py
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import click
 
+from casework import clock
 from casework.cli.common import Instance, base_url, key_file_option, open_key, passphrase_stdin
-from casework.store import audit, invites
+from casework.store import invites
 from casework.store.db import connect
 from casework.store.migrations import migrate
 from casework.vault import keys
@@ -41,10 +41,9 @@ def invite(instance: Instance, role: str, passphrase_stdin: bool, key_file: Path
     finally:
         keys.wipe(key)
     try:
-        now = int(time.time())
+        now = clock.now()
         migrate(conn, now)  # the server may not have run since an upgrade
         link = invites.create_with_code(conn, "invite", now, hours, role=role)
-        audit.record(conn, now, None, "invite.created", f"role:{role}")
     finally:
         conn.close()
     click.echo(f"Invitation for a {role}, valid {hours} hours, single use.")

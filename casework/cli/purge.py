@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from pathlib import Path
 
 import click
 
+from casework import clock
 from casework.cli.common import Failure, Instance, key_file_option, open_key, passphrase_stdin
 from casework.store.retention import PurgeRefused
 from casework.vault import keys, purges
@@ -37,7 +37,7 @@ def purge(
     progress = _show_step if sys.stdout.isatty() else None
     try:
         report = purges.purge_with_key(
-            instance.path, key, settings, int(time.time()), dry_run=dry_run, progress=progress
+            instance.path, key, settings, clock.now(), dry_run=dry_run, progress=progress
         )
     except PurgeRefused as exc:
         raise Failure(str(exc)) from exc

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 
-from casework import clock
 from casework.cases.forms import LookupForm
 from casework.store import boards
-from casework.web.db import get_db
+from casework.web import context
+from casework.web.context import get_db
 from casework.web.gate import roles
 
 bp = Blueprint("home", __name__)
@@ -20,7 +20,7 @@ MY_TASKS_SHOWN = 10
 @bp.route("/")
 @roles("coordinator", "volunteer")
 def index():
-    conn, now = get_db(), clock.now()
+    conn, now = get_db(), context.now()
     if current_user.is_coordinator:
         settings = current_app.config["CASEWORK"]
         flag_days = settings["retention.dormant_flag_days"]

@@ -9,11 +9,11 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from casework import clock
 from casework.people.forms import ROLE_LABELS, InviteForm, RoleForm
-from casework.store import audit, invites, people, users
-from casework.store.db import Connection, transaction
-from casework.web.db import get_db
+from casework.store import invites, people, users
+from casework.store.db import Connection
+from casework.web import context
+from casework.web.context import get_db
 from casework.web.forms import Confirmation, ConfirmForm
 from casework.web.gate import roles
 
@@ -62,13 +62,11 @@ def invite():
     form = InviteForm()
     if not form.validate_on_submit():
         abort(400)
-    conn, now = get_db(), clock.now()
+    conn, now = get_db(), context.now()
     hours = current_app.config["CASEWORK"]["invites.valid_hours"]
-    with transaction(conn):
-        link = invites.create_with_code(
-            conn, "invite", now, hours, role=form.role.data, created_by=current_user.id
-        )
-        audit.record(conn, now, current_user.id, "invite.created", f"role:{form.role.data}")
+    link = invites.create_with_code(
+        conn, "invite", now, hours, role=form.role.data, created_by=current_user.id
+    )
     return _show_link(link, "invite", hours)
 
 
@@ -99,7 +97,7 @@ def change_role(public_id: str):
     if refused:
         return refused
     try:
-        people.set_role(get_db(), current_user.id, found, form.role.data, clock.now())
+        people.set_role(get_db(), current_user.id, found, form.role.data, context.now())
     except people.LastCoordinator:
         flash(_("The group needs at least one active coordinator."), "error")
     else:
@@ -117,7 +115,7 @@ def deactivate(public_id: str):
     if refused:
         return refused
     try:
-        people.deactivate(get_db(), current_user.id, found, clock.now())
+        people.deactivate(get_db(), current_user.id, found, context.now())
     except people.LastCoordinator:
         flash(_("The group needs at least one active coordinator."), "error")
     else:
@@ -146,7 +144,7 @@ def _deactivate_confirmation(person: users.User) -> Confirmation:
 @roles("coordinator")
 def reactivate(public_id: str):
     found = load_or_404(get_db(), public_id, current_user)
-    people.reactivate(get_db(), current_user.id, found, clock.now())
+    people.reactivate(get_db(), current_user.id, found, context.now())
     flash(_("The account is active again."), "info")
     return redirect(url_for("people.person", public_id=public_id))
 
@@ -158,7 +156,7 @@ def reset_second_factor(public_id: str):
     refused = _not_self(found)
     if refused:
         return refused
-    people.reset_second_factor(get_db(), current_user.id, found, clock.now())
+    people.reset_second_factor(get_db(), current_user.id, found, context.now())
     flash(_("The second factor is reset: they set it up again at their next sign-in."), "info")
     return redirect(url_for("people.person", public_id=public_id))
 
@@ -167,13 +165,11 @@ def reset_second_factor(public_id: str):
 @roles("coordinator")
 def reset_password(public_id: str):
     found = load_or_404(get_db(), public_id, current_user)
-    conn, now = get_db(), clock.now()
+    conn, now = get_db(), context.now()
     hours = current_app.config["CASEWORK"]["invites.reset_hours"]
-    with transaction(conn):
-        link = invites.create_with_code(
-            conn, "reset", now, hours, user_id=found.id, created_by=current_user.id
-        )
-        audit.record(conn, now, current_user.id, "password_reset.created", f"user:{found.id}")
+    link = invites.create_with_code(
+        conn, "reset", now, hours, user_id=found.id, created_by=current_user.id
+    )
     return _show_link(link, "reset", hours, person=found)
 
 
@@ -181,6 +177,6 @@ def reset_password(public_id: str):
 @roles("coordinator")
 def end_sessions(public_id: str):
     found = load_or_404(get_db(), public_id, current_user)
-    ended = people.end_sessions_of(get_db(), current_user.id, found, clock.now())
+    ended = people.end_sessions_of(get_db(), current_user.id, found, context.now())
     flash(_("Sessions ended: %(count)d.", count=ended), "info")
     return redirect(url_for("people.person", public_id=public_id))

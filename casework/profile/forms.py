@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField
 
 from casework.rules import availability, languages
+from casework.web import labels
 from casework.web.forms import CheckboxesField
 from casework.web.i18n import LANGUAGE_NAMES
 
@@ -14,8 +15,8 @@ from casework.web.i18n import LANGUAGE_NAMES
 def _slot_choices() -> list[SelectChoice]:
     return [
         SelectChoice(str(availability.slot(day, part)), f"{day_label} {part_label}")
-        for day, day_label in enumerate(availability.DAYS)
-        for part, part_label in enumerate(availability.PARTS)
+        for day, day_label in enumerate(labels.DAY_LABELS)
+        for part, part_label in enumerate(labels.PART_LABELS)
     ]
 
 

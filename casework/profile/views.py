@@ -7,22 +7,20 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
 
-from casework import clock
 from casework.auth.attempts import TOO_MANY, check_current_password
 from casework.auth.forms import ChangePasswordForm
 from casework.auth.views import hash_params
+from casework.profile.forms import ProfileForm
 from casework.rules import availability, languages, passwords
-from casework.store import audit, people, second_factor, users
-from casework.store.db import transaction
-from casework.web.db import get_db
+from casework.store import people, second_factor, users
+from casework.web import context, labels
+from casework.web.context import get_db
 from casework.web.gate import roles
 
 bp = Blueprint("profile", __name__, url_prefix="/profile")
 
 
 def _form_for(user: users.User) -> FlaskForm:
-    from casework.profile.forms import ProfileForm
-
     form = ProfileForm()
     if not form.is_submitted():
         form.languages.data = languages.parse(user.languages)
@@ -49,8 +47,8 @@ def index():
     return render_template(
         "profile/index.html",
         form=form,
-        days=availability.DAYS,
-        parts=availability.PARTS,
+        days=labels.DAY_LABELS,
+        parts=labels.PART_LABELS,
         codes_left=codes_left,
     )
 
@@ -61,7 +59,7 @@ def password():
     form = ChangePasswordForm()
     form.handle_for_rules = current_user.handle
     if form.validate_on_submit():
-        conn, now = get_db(), clock.now()
+        conn, now = get_db(), context.now()
         checked = check_current_password(conn, current_user, form.current.data, hash_params(), now)
         if checked.throttled:
             flash(TOO_MANY, "error")
@@ -70,10 +68,7 @@ def password():
             form.current.errors.append(_("This is not your current password."))
         else:
             new_hash = passwords.hash_password(form.password.data, hash_params())
-            with transaction(conn):
-                users.set_password_hash(conn, current_user.id, new_hash)
-                people.end_sessions(conn, current_user.id)  # every other device signs in again
-                audit.record(conn, now, current_user.id, "password.changed")
+            people.change_password(conn, current_user, new_hash, now)
             session.rotate()  # this device keeps going under a new session id
             flash(_("Your password is changed. Other devices are signed out."), "info")
             return redirect(url_for("profile.index"))
@@ -83,10 +78,8 @@ def password():
 @bp.route("/sessions/end", methods=["POST"])
 @roles("coordinator", "volunteer")
 def signout_everywhere():
-    conn, now = get_db(), clock.now()
-    with transaction(conn):
-        people.end_sessions(conn, current_user.id)
-        audit.record(conn, now, current_user.id, "sessions.ended", f"user:{current_user.id}")
+    conn, now = get_db(), context.now()
+    people.end_sessions_of(conn, current_user.id, current_user, now)
     logout_user()
     session.clear()
     flash(_("You are signed out on every device."), "info")

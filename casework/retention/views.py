@@ -7,10 +7,10 @@ import datetime as dt
 from flask import Blueprint, current_app, render_template
 from flask_babel import lazy_gettext as _l
 
-from casework import clock
 from casework.store import purge_reports
 from casework.vault import purges
-from casework.web.db import get_db
+from casework.web import context
+from casework.web.context import get_db
 from casework.web.gate import roles
 
 bp = Blueprint("retention", __name__)
@@ -40,7 +40,7 @@ def when(epoch: int) -> dt.datetime:
 @roles("coordinator")
 def overview():
     conn, settings = get_db(), current_app.config["CASEWORK"]
-    plan = purges.upcoming(conn, clock.now(), settings)
+    plan = purges.upcoming(conn, context.now(), settings)
     return render_template(
         "retention/overview.html",
         plan=plan,

@@ -7,27 +7,17 @@ An empty string means "not said".
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-
 from casework.rules.localtime import to_local
 
-DAYS = (
-    _l("Monday"),
-    _l("Tuesday"),
-    _l("Wednesday"),
-    _l("Thursday"),
-    _l("Friday"),
-    _l("Saturday"),
-    _l("Sunday"),
-)
-PARTS = (_l("Morning"), _l("Afternoon"), _l("Evening"))
-SLOTS = len(DAYS) * len(PARTS)
+DAYS = 7  # Monday first (web.labels.DAY_LABELS names them)
+PARTS = 3  # morning, afternoon, evening (web.labels.PART_LABELS)
+SLOTS = DAYS * PARTS
 # Hours that start each part of the day (the tasks board matches start times to these).
 PART_STARTS = (0, 12, 17)
 
 
 def slot(day: int, part: int) -> int:
-    return day * len(PARTS) + part
+    return day * PARTS + part
 
 
 def part_of_hour(hour: int) -> int:

@@ -49,10 +49,22 @@ def _format(symbols: str) -> str:
     return SEPARATOR.join(groups)
 
 
-def new_case_code() -> str:
-    """Return a new random case code in canonical form, e.g. ``K7M-4QX2-P9R``."""
+def _new_code() -> str:
     body = "".join(secrets.choice(ALPHABET) for _ in range(RANDOM_SYMBOLS))
     return _format(body + check_symbol(body))
+
+
+def new_case_code() -> str:
+    """Return a new random case code in canonical form, e.g. ``K7M-4QX2-P9R``."""
+    return _new_code()
+
+
+def new_invite_code() -> str:
+    """Return a new short code for an invite or reset link, read aloud and typed at /join.
+
+    Same alphabet, length and check symbol as a case code, so a typo is caught the same way.
+    """
+    return _new_code()
 
 
 def _strip_separators(text: str) -> str:

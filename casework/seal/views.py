@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from casework.seal.forms import UnlockForm
 from casework.web import lifecycle
-from casework.web.db import get_store
+from casework.web.context import get_store
 from casework.web.forms import Confirmation
 from casework.web.gate import roles
 
@@ -17,7 +17,7 @@ bp = Blueprint("seal", __name__)
 STATUS = {"throttled": 429, "busy": 503, "wrong": 503, "key_file": 503}
 
 
-def _problem(outcome: lifecycle.Outcome) -> str:
+def _problem(outcome: lifecycle.UnlockOutcome) -> str:
     if outcome.problem == "throttled":
         minutes = max(1, -(-outcome.wait_seconds // 60))
         return _("Too many attempts. Try again in %(minutes)d minute(s).", minutes=minutes)

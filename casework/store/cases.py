@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from werkzeug.exceptions import NotFound
-
 from casework.rules import codes
-from casework.store import audit
+from casework.store import NotFound, audit
 from casework.store.db import Connection, IntegrityError, Row, transaction
 
 CASE_COLUMNS = (
@@ -101,11 +99,11 @@ def find(conn: Connection, typed: str) -> Row:
 def load_or_404(conn: Connection, typed: str, user) -> Row:
     """The access rule for case pages: coordinators only, volunteers never (404)."""
     if user is None or not user.is_authenticated or user.role != "coordinator":
-        raise NotFound()
+        raise NotFound
     try:
         return find(conn, typed)
     except LookupProblem:
-        raise NotFound() from None
+        raise NotFound from None
 
 
 def close(conn: Connection, case: Row, now: int, actor_id: int) -> bool:

@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass
 
 from casework.rules import codes
+from casework.store import audit
 from casework.store.db import Connection, IntegrityError, Row, transaction
 
 SETUP_HOURS = 24
@@ -57,10 +58,17 @@ def create_with_code(
     user_id: int | None = None,
     created_by: int | None = None,
 ) -> Link:
-    """An invite (role) or a reset link (user_id) with both a token and a short code."""
+    """An invite (role) or a reset link (user_id) with both a token and a short code,
+    recorded in the audit trail in the same transaction (ids only).
+    """
+    action, target = (
+        ("invite.created", f"role:{role}")
+        if purpose == "invite"
+        else ("password_reset.created", f"user:{user_id}")
+    )
     token = secrets.token_urlsafe(24)
     for _attempt in range(5):  # a code collision among live links is rare: draw again
-        code = codes.new_case_code()
+        code = codes.new_invite_code()
         try:
             with transaction(conn):
                 conn.execute(
@@ -77,6 +85,7 @@ def create_with_code(
                         now + hours * 3600,
                     ),
                 )
+                audit.record(conn, now, created_by, action, target)
         except IntegrityError:
             continue
         return Link(token, code)

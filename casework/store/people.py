@@ -6,7 +6,7 @@ deactivated with live sessions or a role changed without a trace.
 
 from __future__ import annotations
 
-from casework.store import audit, second_factor
+from casework.store import audit, second_factor, sessions, users
 from casework.store.db import Connection, transaction
 from casework.store.users import COLUMNS, ROLES, User, _user
 
@@ -30,12 +30,6 @@ def _other_coordinators(conn: Connection, user_id: int) -> int:
     ).fetchone()[0]
 
 
-def end_sessions(conn: Connection, user_id: int) -> int:
-    """End every session of one person at once (the next request is signed out)."""
-    with transaction(conn):
-        return conn.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,)).rowcount
-
-
 def set_role(conn: Connection, actor_id: int | None, person: User, role: str, now: int) -> None:
     """Change a role; the last active coordinator keeps theirs."""
     if role not in ROLES:
@@ -45,7 +39,7 @@ def set_role(conn: Connection, actor_id: int | None, person: User, role: str, no
         if demoted and _other_coordinators(conn, person.id) == 0:
             raise LastCoordinator
         conn.execute("UPDATE users SET role = ? WHERE id = ?", (role, person.id))
-        end_sessions(conn, person.id)  # a new role means new pages: sign in again
+        sessions.end_for_user(conn, person.id)  # a new role means new pages: sign in again
         audit.record(conn, now, actor_id, f"role.{role}", f"user:{person.id}")
 
 
@@ -57,7 +51,7 @@ def deactivate(conn: Connection, actor_id: int | None, person: User, now: int) -
         conn.execute(
             "UPDATE users SET active = 0, deactivated_at = ? WHERE id = ?", (now, person.id)
         )
-        end_sessions(conn, person.id)
+        sessions.end_for_user(conn, person.id)
         audit.record(conn, now, actor_id, "user.deactivated", f"user:{person.id}")
 
 
@@ -72,14 +66,22 @@ def reactivate(conn: Connection, actor_id: int | None, person: User, now: int) -
 def end_sessions_of(conn: Connection, actor_id: int, person: User, now: int) -> int:
     """A coordinator ends every session of someone (a lost phone): counted and audited."""
     with transaction(conn):
-        ended = end_sessions(conn, person.id)
+        ended = sessions.end_for_user(conn, person.id)
         audit.record(conn, now, actor_id, "sessions.ended", f"user:{person.id}")
     return ended
+
+
+def change_password(conn: Connection, person: User, password_hash: str, now: int) -> None:
+    """A person changes their own password: every other device signs in again."""
+    with transaction(conn):
+        users.set_password_hash(conn, person.id, password_hash)
+        sessions.end_for_user(conn, person.id)
+        audit.record(conn, now, person.id, "password.changed")
 
 
 def reset_second_factor(conn: Connection, actor_id: int, person: User, now: int) -> None:
     """Forget someone's second factor and sign them out: they enrol again at sign-in."""
     with transaction(conn):
         second_factor.reset(conn, person.id)
-        end_sessions(conn, person.id)
+        sessions.end_for_user(conn, person.id)
         audit.record(conn, now, actor_id, "second_factor.reset", f"user:{person.id}")

@@ -6,9 +6,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from werkzeug.exceptions import NotFound
-
-from casework.store import audit, cases
+from casework.store import NotFound, audit, cases
 from casework.store.db import Connection, Row, transaction
 
 OUTCOMES = ("done", "postponed", "did_not_happen", "follow_up", "urgent")
@@ -81,7 +79,7 @@ def create(conn: Connection, case: Row, details: TaskDetails, now: int, actor_id
             (token, *_detail_values(details), actor_id, now, case["id"]),
         )
         if cursor.rowcount != 1:
-            raise NotFound()  # the case was closed meanwhile
+            raise NotFound  # the case was closed meanwhile
         cases.touch(conn, case["id"], now)
         audit.record(conn, now, actor_id, "task.created", f"{case['code']} task:{cursor.lastrowid}")
     return token
@@ -114,10 +112,10 @@ def load_or_404(
     task (as a summary), so that the person is told it is full rather than "not found".
     """
     if user is None or not user.is_authenticated or len(token) > 64:
-        raise NotFound()
+        raise NotFound
     row = by_token(conn, token)
     if row is None:
-        raise NotFound()
+        raise NotFound
     if user.role == "coordinator":
         return TaskView(row, full=True, mine=is_assigned(conn, row["id"], user.id))
     if is_assigned(conn, row["id"], user.id):
@@ -125,7 +123,7 @@ def load_or_404(
     open_states = ("open", "staffed") if signing_up else ("open",)
     if row["state"] in open_states and row["case_state"] == "open" and row["starts_at"] > now:
         return TaskView(row, full=False, mine=False)
-    raise NotFound()
+    raise NotFound
 
 
 def assignees(conn: Connection, task_id: int) -> list[Row]:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from flask_login import UserMixin
-
 from casework.store.db import Connection, IntegrityError, transaction
 
 ROLES = ("coordinator", "volunteer")
@@ -22,7 +20,9 @@ class HandleTaken(Exception):
 
 
 @dataclass
-class User(UserMixin):
+class User:
+    """A signed-in person as the web layer's login manager expects one (duck-typed)."""
+
     id: int
     public_id: str
     handle: str
@@ -33,6 +33,9 @@ class User(UserMixin):
     availability: str = ""
     last_seen_at: int | None = None
     totp_enrolled: bool = False
+
+    is_authenticated = True
+    is_anonymous = False
 
     def get_id(self) -> str:
         return self.public_id

@@ -8,13 +8,12 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from werkzeug.exceptions import NotFound
 
-from casework import clock
 from casework.rules import localtime
-from casework.store import boards, cases, staffing, tasks
+from casework.store import NotFound, boards, cases, staffing, tasks
 from casework.tasks.forms import AssignForm, DebriefForm, TaskForm
-from casework.web.db import get_db
+from casework.web import context
+from casework.web.context import get_db
 from casework.web.forms import Confirmation, ConfirmForm
 from casework.web.gate import roles
 from casework.web.labels import kind_label, when
@@ -46,7 +45,7 @@ def _prefill(form: TaskForm, source) -> None:
 @bp.route("/cases/<code>/tasks/new", methods=["GET", "POST"])
 @roles("coordinator")
 def new(code: str):
-    conn, now = get_db(), clock.now()
+    conn, now = get_db(), context.now()
     case = cases.load_or_404(conn, code, current_user)
     if case["state"] != "open":
         abort(404)
@@ -64,7 +63,7 @@ def new(code: str):
 @bp.route("/tasks/<token>/edit", methods=["GET", "POST"])
 @roles("coordinator")
 def edit(token: str):
-    conn, now = get_db(), clock.now()
+    conn, now = get_db(), context.now()
     task = tasks.load_or_404(conn, token, current_user, now)
     if task["state"] not in ("open", "staffed") or task["starts_at"] <= now:
         flash(_("A task that has started, ended or been cancelled cannot be changed."), "error")
@@ -94,7 +93,7 @@ def edit(token: str):
 @bp.route("/tasks/<token>")
 @roles("coordinator", "volunteer")
 def show(token: str):
-    conn, now = get_db(), clock.now()
+    conn, now = get_db(), context.now()
     task = tasks.load_or_404(conn, token, current_user, now)
     people = tasks.assignees(conn, task["id"]) if task.full else []
     suggested = []
@@ -112,7 +111,7 @@ def show(token: str):
 
 
 def _staffing_change(token: str, change, user_id_of, signing_up: bool = False) -> object:
-    conn, now = get_db(), clock.now()
+    conn, now = get_db(), context.now()
     task = tasks.load_or_404(conn, token, current_user, now, signing_up=signing_up)
     user_id = user_id_of(conn)
     if user_id is None:
@@ -167,7 +166,7 @@ def unassign(token: str):
 @bp.route("/tasks/<token>/cancel", methods=["GET", "POST"])
 @roles("coordinator")
 def cancel(token: str):
-    conn, now = get_db(), clock.now()
+    conn, now = get_db(), context.now()
     task = tasks.load_or_404(conn, token, current_user, now)
     if not ConfirmForm().validate_on_submit():  # GET: the confirmation step (it cannot be undone)
         return render_template("confirm.html", confirm=_cancel_confirmation(task))
@@ -201,7 +200,7 @@ def _cancel_confirmation(task: tasks.TaskView) -> Confirmation:
 @bp.route("/tasks/<token>/debrief", methods=["GET", "POST"])
 @roles("coordinator", "volunteer")
 def debrief(token: str):
-    conn, now = get_db(), clock.now()
+    conn, now = get_db(), context.now()
     task = tasks.load_or_404(conn, token, current_user, now)
     refusal = staffing.debrief_refusal(task, current_user, now)
     if refusal == "hidden":
@@ -222,7 +221,7 @@ def debrief(token: str):
 @bp.route("/tasks/<token>/handled", methods=["POST"])
 @roles("coordinator")
 def handled(token: str):
-    conn, now = get_db(), clock.now()
+    conn, now = get_db(), context.now()
     task = tasks.load_or_404(conn, token, current_user, now)
     if ConfirmForm().validate_on_submit():
         tasks.follow_up_handled(conn, task.row, now, current_user.id)
@@ -233,7 +232,7 @@ def handled(token: str):
 @bp.route("/week")
 @roles("coordinator", "volunteer")
 def week():
-    zone, now = _zone(), clock.now()
+    zone, now = _zone(), context.now()
     today = localtime.to_local(now, zone).date()
     day = localtime.parse_date(request.args.get("day", "")) or today
     if abs(day.year - today.year) > localtime.MAX_YEARS_AHEAD:

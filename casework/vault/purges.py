@@ -9,15 +9,13 @@ import datetime as dt
 import logging
 import threading
 import zoneinfo
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
-
-from casework.store import StoreError, retention
-from casework.store.db import Connection, Error
+from casework import clock
+from casework.store import StoreError, retention, sessions
+from casework.store.db import Connection, Error, checkpoint, connect
 from casework.store.retention import Progress, PurgeRefused, Report
 from casework.vault.store import Store
 
@@ -83,22 +81,23 @@ def upcoming(conn: Connection, now: int, settings: dict[str, Any], days: int = 7
     return plan
 
 
-def run_startup_purge(app: Flask) -> Report | None:
-    """Purge once, right after unlocking and before the first page (call from the unlock).
-
-    Never stops the server: a refusal or failure is logged and the run reported.
+def after_unlock(conn: Connection, now: int, settings: dict[str, Any]) -> None:
+    """Run right after every unlock and restore, before anything is served: the retention
+    purge, so that a store sealed for weeks, or an old backup, cannot show what retention
+    already removed.
     """
-    return _run(app, int(app.config["CASEWORK_CLOCK"]()))
+    purge_logged(conn, now, settings)
 
 
-def _run(app: Flask, now: int) -> Report | None:
-    store: Store = app.extensions["casework_store"]
+def after_restore(store: Store, key: bytearray, settings: dict[str, Any], now: int) -> None:
+    """A restored store: sessions in the backup end, and the purge runs at once."""
+    conn = connect(store.path, key)
     try:
-        conn = store.conn()
-    except StoreError as exc:
-        log.warning("purge skipped: %s", type(exc).__name__)
-        return None
-    return purge_logged(conn, now, app.config["CASEWORK"])
+        sessions.end_all(conn, now, "store.restored")
+        after_unlock(conn, now, settings)
+        checkpoint(conn)
+    finally:
+        conn.close()
 
 
 def purge_logged(conn: Connection, now: int, settings: dict[str, Any]) -> Report | None:
@@ -123,9 +122,8 @@ class PurgeScheduler:
     runs it in a daemon thread that sleeps until the next purge time.
     """
 
-    def __init__(self, app: Flask, clock: Callable[[], float] | None = None) -> None:
-        self.app = app
-        self.clock = clock or (lambda: app.config["CASEWORK_CLOCK"]())
+    def __init__(self, store: Store, settings: dict[str, Any], source: clock.Source) -> None:
+        self.store, self.settings, self.source = store, settings, source
         self.next_run: int | None = None
         self.last_report: Report | None = None
         self._stop = threading.Event()
@@ -133,17 +131,21 @@ class PurgeScheduler:
 
     def run_pending(self, now: int) -> Report | None:
         """Purge if the scheduled time has come; schedule the next one either way."""
-        settings = self.app.config["CASEWORK"]
-        upcoming_run = next_run_after(now, settings)
+        upcoming_run = next_run_after(now, self.settings)
         # A clock set backwards brings the next run back with it (never a skipped day).
         if self.next_run is None or upcoming_run < self.next_run:
             self.next_run = upcoming_run
         if now < self.next_run:
             return None
         self.next_run = upcoming_run  # one run however late: no catching up
-        if self.app.extensions["casework_store"].sealed:
+        if self.store.sealed:
             return None  # unlocking purges anyway
-        self.last_report = _run(self.app, now)
+        try:
+            conn = self.store.conn()
+        except StoreError as exc:
+            log.warning("purge skipped: %s", type(exc).__name__)
+            return None
+        self.last_report = purge_logged(conn, now, self.settings)
         return self.last_report
 
     def seconds_to_sleep(self, now: int) -> float:
@@ -163,9 +165,9 @@ class PurgeScheduler:
             self._thread.join(timeout)
 
     def _loop(self) -> None:
-        while not self._stop.wait(self.seconds_to_sleep(int(self.clock()))):
+        while not self._stop.wait(self.seconds_to_sleep(clock.now(self.source))):
             try:
-                self.run_pending(int(self.clock()))
+                self.run_pending(clock.now(self.source))
             except Exception as exc:  # the thread must outlive any one bad run
                 log.error("purge scheduler: %s", type(exc).__name__)
 

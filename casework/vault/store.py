@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from casework import clock
 from casework.store.db import (
     Connection,
     ConnectionPool,
@@ -98,7 +99,7 @@ class Store:
         """Make the encrypted file and its schema with an already derived key."""
         conn = connect(self.path, key)
         try:
-            migrate(conn, int(time.time()))
+            migrate(conn, clock.now())
         finally:
             conn.close()
 
@@ -183,7 +184,7 @@ class Store:
                 keys.wipe(key)  # a wrong key is not kept either
                 raise
             try:
-                migrate(conn, int(time.time()))
+                migrate(conn, clock.now())
                 if after_open is not None:
                     after_open(conn)
             finally:

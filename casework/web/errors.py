@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from casework.store import NotFound
 from casework.vault.store import Sealed
 
 log = logging.getLogger("casework")
@@ -47,11 +48,15 @@ def _csrf_error(_exc: CSRFError):
     return error_page(400)
 
 
+def _not_found(_exc: NotFound):
+    return error_page(404)
+
+
 def _sealed(_exc: Sealed):
     return sealed_page()
 
 
-def _unexpected(exc: Exception):
+def unexpected(exc: Exception):
     # Type and place only: exception messages can quote user input.
     frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
     where = f"{Path(frame.filename).name}:{frame.lineno}" if frame else "?"
@@ -62,5 +67,6 @@ def _unexpected(exc: Exception):
 def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(NotFound, _not_found)
     app.register_error_handler(Sealed, _sealed)
-    app.register_error_handler(Exception, _unexpected)
+    app.register_error_handler(Exception, unexpected)

@@ -12,7 +12,8 @@ from flask_wtf.csrf import CSRFProtect
 
 from casework.store import users
 from casework.vault.store import Sealed
-from casework.web.db import get_db, get_store
+from casework.web.context import get_db, get_store
+from casework.web.errors import sealed_page
 
 # The short explicit list of endpoints reachable without signing in.
 PUBLIC_ENDPOINTS = frozenset(
@@ -80,8 +81,6 @@ def gate() -> Response | None:
     if endpoint is None:  # no route matched: let routing answer 404/405
         return None
     if get_store().sealed and endpoint not in SEALED_ENDPOINTS:
-        from casework.web.errors import sealed_page
-
         return sealed_page()
     if endpoint in PUBLIC_ENDPOINTS:
         return None

@@ -30,6 +30,17 @@ OUTCOME_LABELS = {
     "follow_up": _l("Needs follow-up"),
     "urgent": _l("Urgent"),
 }
+# The weekly availability grid (rules.availability): Monday first, then the parts of a day.
+DAY_LABELS = (
+    _l("Monday"),
+    _l("Tuesday"),
+    _l("Wednesday"),
+    _l("Thursday"),
+    _l("Friday"),
+    _l("Saturday"),
+    _l("Sunday"),
+)
+PART_LABELS = (_l("Morning"), _l("Afternoon"), _l("Evening"))
 STATE_LABELS = {
     "open": _l("Needs people"),
     "staffed": _l("Staffed"),

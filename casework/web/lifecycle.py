@@ -10,35 +10,26 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from typing import Any
 
 from flask import Flask, current_app, g
 from flask_login import current_user
 
-from casework.store import WrongKey, audit
-from casework.store.db import Connection, Error, checkpoint, connect, transaction
-from casework.vault import keys
+from casework.store import WrongKey, sessions
+from casework.store.db import Connection, Error, checkpoint
+from casework.vault import keys, purges
 from casework.vault.store import Store
 from casework.web import cards
-from casework.web.unlock_throttle import UnlockThrottle
+from casework.web.context import app_now
+from casework.web.errors import sealed_page, unexpected
+from casework.web.throttle import UNLOCK, Throttle
 
 log = logging.getLogger("casework")
 
 IDLE_CHECK_SECONDS = 60
 
 
-def after_unlock(conn: Connection, now: int, settings: dict[str, Any]) -> None:
-    """Run right after every unlock and restore, before anything is served: the retention
-    purge, so that a store sealed for weeks, or an old backup, cannot show what retention
-    already removed.
-    """
-    from casework.vault.purges import purge_logged
-
-    purge_logged(conn, now, settings)
-
-
 @dataclass
-class Outcome:
+class UnlockOutcome:
     """What an unlock attempt came to: ``problem`` is None on success."""
 
     problem: str | None = None
@@ -50,7 +41,7 @@ class Lifecycle:
 
     def __init__(self) -> None:
         self.unlocking = threading.Lock()
-        self.throttle = UnlockThrottle()
+        self.throttle = Throttle(UNLOCK)
         # None until the first check after an unlock, which starts the countdown.
         self.last_active: int | None = None
         self.locks = 0
@@ -64,23 +55,13 @@ def _store(app: Flask) -> Store:
     return app.extensions["casework_store"]
 
 
-def _now(app: Flask) -> int:
-    return int(app.config["CASEWORK_CLOCK"]())
-
-
-def _end_sessions(conn: Connection) -> int:
-    return conn.execute("DELETE FROM sessions").rowcount
-
-
 def unlock_with_key(app: Flask, key: bytearray) -> None:
     """Open the store with a proven key: no session survives, then the purge runs."""
-    now = _now(app)
+    now = app_now(app)
 
     def on_open(conn: Connection) -> None:
-        with transaction(conn):
-            ended = _end_sessions(conn)
-            audit.record(conn, now, None, "store.unlocked")
-        after_unlock(conn, now, app.config["CASEWORK"])
+        ended = sessions.end_all(conn, now, "store.unlocked")
+        purges.after_unlock(conn, now, app.config["CASEWORK"])
         if ended:
             log.info("unlocked: %d session(s) left from before were ended", ended)
 
@@ -88,48 +69,35 @@ def unlock_with_key(app: Flask, key: bytearray) -> None:
     state(app).last_active = None
 
 
-def after_restore(store: Store, key: bytearray, settings: dict[str, Any], now: int) -> None:
-    """A restored store: sessions in the backup end, and the purge runs at once."""
-    conn = connect(store.path, key)
-    try:
-        with transaction(conn):
-            _end_sessions(conn)
-            audit.record(conn, now, None, "store.restored")
-        after_unlock(conn, now, settings)
-        checkpoint(conn)
-    finally:
-        conn.close()
-
-
-def unlock_with_passphrase(app: Flask, passphrase: str, address: str) -> Outcome:
+def unlock_with_passphrase(app: Flask, passphrase: str, address: str) -> UnlockOutcome:
     """Try the store passphrase from ``address``: throttled, one unlock at a time."""
-    lifecycle, store, now = state(app), _store(app), _now(app)
+    lifecycle, store, now = state(app), _store(app), app_now(app)
     if store.keyed_by_key_file:
-        return Outcome("key_file")
+        return UnlockOutcome("key_file")
     wait = lifecycle.throttle.wait_seconds(address, now)
     if wait:
         log.warning("unlock refused by the throttle (%d refused)", lifecycle.throttle.refused)
-        return Outcome("throttled", wait)
+        return UnlockOutcome("throttled", wait)
     # Derivation takes a moment: a second unlock in the meantime is told to retry, not queued.
     if not lifecycle.unlocking.acquire(blocking=False):
-        return Outcome("busy")
+        return UnlockOutcome("busy")
     try:
         if not store.sealed:
-            return Outcome()
+            return UnlockOutcome()
         try:
             unlock_with_key(app, store.key_for(passphrase))
         except (WrongKey, keys.KeyProblem):
-            lifecycle.throttle.record(address, now, succeeded=False)
+            lifecycle.throttle.record_failure(address, now)
             log.warning("unlock failed (%d failure(s) so far)", lifecycle.throttle.failures)
-            return Outcome("wrong")
-        lifecycle.throttle.record(address, now, succeeded=True)
+            return UnlockOutcome("wrong")
+        lifecycle.throttle.clear(address)
         log.info("unlocked")
-        return Outcome()
+        return UnlockOutcome()
     finally:
         lifecycle.unlocking.release()
 
 
-def unlock_answer(outcome: Outcome) -> str:
+def unlock_answer(outcome: UnlockOutcome) -> str:
     """One word for `casework unlock` on the control socket."""
     if outcome.problem == "throttled":
         return f"wait {outcome.wait_seconds}"
@@ -142,12 +110,10 @@ def lock_store(app: Flask, reason: str, actor_id: int | None = None) -> bool:
     ``reason`` is a code for the audit trail (manual, idle, command). Returns False when
     the store was already sealed.
     """
-    now = _now(app)
+    now = app_now(app)
 
     def before_close(conn: Connection) -> None:
-        with transaction(conn):
-            ended = _end_sessions(conn)
-            audit.record(conn, now, actor_id, "store.locked", reason)
+        ended = sessions.end_all(conn, now, "store.locked", reason, actor_id)
         checkpoint(conn)  # nothing of the ended sessions stays in the -wal file
         log.info("locking (%s): %d session(s) ended", reason, ended)
 
@@ -168,7 +134,7 @@ def tick(app: Flask) -> bool:
 
     Called before each request and by the idle timer; tests call it with a moved clock.
     """
-    hours, lifecycle, now = app.config["CASEWORK"]["lock.idle_hours"], state(app), _now(app)
+    hours, lifecycle, now = app.config["CASEWORK"]["lock.idle_hours"], state(app), app_now(app)
     if not hours or _store(app).sealed:
         return False
     if lifecycle.last_active is None:
@@ -199,17 +165,15 @@ def _before_request() -> None:
 
 def _after_request(response):
     if g.get("_login_user") is not None and current_user.is_authenticated:
-        state(current_app).last_active = _now(current_app)
+        state(current_app).last_active = app_now(current_app)
     return response
 
 
 def _database_error(exc: Error):
     # A request that was using its connection when Lock now closed it.
-    from casework.web.errors import _unexpected, sealed_page
-
     if _store(current_app).sealed:
         return sealed_page()
-    return _unexpected(exc)
+    return unexpected(exc)
 
 
 def _track_requests(app: Flask, wsgi_app):

@@ -19,9 +19,9 @@ from flask import Flask, Request, Response
 from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
 
-from casework import clock
-from casework.store.db import transaction
+from casework.store import sessions as stored
 from casework.vault.store import Sealed, Store
+from casework.web import context
 
 USER_KEY = "_user_id"
 ANONYMOUS_LIMIT = 10_000
@@ -71,7 +71,7 @@ class ServerSessionInterface(SessionInterface):
         sid = request.cookies.get(self.get_cookie_name(app), "")
         if not (20 <= len(sid) <= 64):
             return ServerSession()
-        id_hash, now = hash_session_id(sid), clock.now()
+        id_hash, now = hash_session_id(sid), context.now()
         idle, absolute = self._limits(app)
         with self._lock:
             entry = self._anonymous.get(id_hash)
@@ -82,14 +82,11 @@ class ServerSessionInterface(SessionInterface):
         if store.sealed:
             return ServerSession()
         conn = store.conn()
-        row = conn.execute(
-            "SELECT data, created_at, seen_at FROM sessions WHERE id_hash = ?", (id_hash,)
-        ).fetchone()
+        row = stored.load(conn, id_hash)
         if row is None:
             return ServerSession()
         if now - row["seen_at"] > idle or now - row["created_at"] > absolute or now < row[1]:
-            with transaction(conn):
-                conn.execute("DELETE FROM sessions WHERE id_hash = ?", (id_hash,))
+            stored.end(conn, id_hash)
             return ServerSession()
         return ServerSession(json.loads(row["data"]), sid, in_store=True, seen_at=row["seen_at"])
 
@@ -104,32 +101,24 @@ class ServerSessionInterface(SessionInterface):
             self._delete_cookie(app, response)
 
     def _save_signed_in(self, app: Flask, session: ServerSession, response: Response) -> None:
-        conn, now = self._store(app).conn(), clock.now()
+        conn, now = self._store(app).conn(), context.now()
         data = json.dumps(dict(session))
         if session.rotate_requested or not session.in_store:
             old_sid = session.sid
             session.sid = secrets.token_urlsafe(32)
-            with transaction(conn):
-                if old_sid:
-                    self._forget(conn, hash_session_id(old_sid))
-                conn.execute(
-                    "INSERT INTO sessions (id_hash, user_id, data, created_at, seen_at)"
-                    " SELECT ?, id, ?, ?, ? FROM users WHERE public_id = ? AND active = 1",
-                    (hash_session_id(session.sid), data, now, now, session[USER_KEY]),
-                )
+            old_hash = hash_session_id(old_sid) if old_sid else None
+            stored.start(conn, hash_session_id(session.sid), old_hash, session[USER_KEY], data, now)
+            if old_hash:
+                self._forget_anonymous(old_hash)
             self._set_cookie(app, response, session.sid)
         elif session.modified or now - session.seen_at >= SEEN_RESOLUTION:
-            with transaction(conn):
-                conn.execute(
-                    "UPDATE sessions SET data = ?, seen_at = ? WHERE id_hash = ?",
-                    (data, now, hash_session_id(session.sid)),
-                )
+            stored.save(conn, hash_session_id(session.sid), data, now)
 
     def _save_anonymous(self, app: Flask, session: ServerSession, response: Response) -> None:
         if session.in_store:  # signed out: the stored session ends now
-            conn = self._store(app).conn()
-            with transaction(conn):
-                self._forget(conn, hash_session_id(session.sid))
+            id_hash = hash_session_id(session.sid)
+            stored.end(self._store(app).conn(), id_hash)
+            self._forget_anonymous(id_hash)
             session.sid, session.in_store = None, False
         if not session:
             if session.sid:
@@ -141,13 +130,12 @@ class ServerSessionInterface(SessionInterface):
             session.sid = secrets.token_urlsafe(32)
             self._set_cookie(app, response, session.sid)
         with self._lock:
-            self._anonymous[hash_session_id(session.sid)] = (dict(session), clock.now())
+            self._anonymous[hash_session_id(session.sid)] = (dict(session), context.now())
             self._anonymous.move_to_end(hash_session_id(session.sid))
             while len(self._anonymous) > ANONYMOUS_LIMIT:
                 self._anonymous.popitem(last=False)
 
-    def _forget(self, conn: Any, id_hash: str) -> None:
-        conn.execute("DELETE FROM sessions WHERE id_hash = ?", (id_hash,))
+    def _forget_anonymous(self, id_hash: str) -> None:
         with self._lock:
             self._anonymous.pop(id_hash, None)
 

@@ -6,7 +6,7 @@ using one link at the same moment end with exactly one account (or one new passw
 
 from __future__ import annotations
 
-from casework.store import audit, invites, people, users
+from casework.store import audit, invites, sessions, users
 from casework.store.db import Connection, Row, transaction
 
 
@@ -32,5 +32,5 @@ def reset_password(conn: Connection, link: Row, password_hash: str, now: int) ->
         if not invites.mark_used(conn, link["id"], now):
             raise LinkUsed
         users.set_password_hash(conn, link["user_id"], password_hash)
-        people.end_sessions(conn, link["user_id"])
+        sessions.end_for_user(conn, link["user_id"])
         audit.record(conn, now, link["user_id"], "password.reset", f"invite:{link['id']}")
