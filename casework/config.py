@@ -103,11 +103,26 @@ SPOKEN_LANGUAGES = tuple(SPOKEN)
 SETTINGS: dict[str, Setting] = {
     "host": Setting("0.0.0.0", _is_host, "an IP address or localhost"),  # noqa: S104
     "port": Setting(8443, _int_range(1, 65535), "a port number from 1 to 65535"),
-    # One process (one GIL): more threads add contention and a page cache each, not speed.
+    # Workers running the app (each with its store connection), however many clients:
+    # one process (one GIL), so more threads add contention and a page cache each, not speed.
     "threads": Setting(4, _int_range(2, 64), "a number of threads from 2 to 64"),
     "timezone": Setting("America/Montreal", _is_zone, "a time zone name like America/Montreal"),
     "default_language": Setting("fr", lambda v: v in LANGUAGES, "one of fr, en, es"),
     "max_request_kib": Setting(128, _int_range(16, 4096), "a size in KiB from 16 to 4096"),
+    # Serving on a hostile network (docs/serving.md): deadlines in seconds, then caps.
+    "serving.handshake_seconds": Setting(10, _int_range(1, 120), "seconds from 1 to 120"),
+    "serving.idle_seconds": Setting(30, _int_range(1, 600), "seconds from 1 to 600"),
+    "serving.header_seconds": Setting(10, _int_range(1, 120), "seconds from 1 to 120"),
+    "serving.body_seconds": Setting(30, _int_range(1, 600), "seconds from 1 to 600"),
+    "serving.send_seconds": Setting(30, _int_range(1, 600), "seconds from 1 to 600"),
+    "serving.max_header_kib": Setting(16, _int_range(1, 256), "a size in KiB from 1 to 256"),
+    "serving.max_headers": Setting(64, _int_range(8, 512), "a number of headers from 8 to 512"),
+    "serving.max_connections": Setting(
+        512, _int_range(8, 16384), "a number of connections from 8 to 16384"
+    ),
+    "serving.max_connections_per_address": Setting(
+        64, _int_range(1, 16384), "a number of connections from 1 to 16384"
+    ),
     "sessions.idle_minutes": Setting(30, _int_range(1, 720), "minutes from 1 to 720"),
     "sessions.absolute_hours": Setting(12, _int_range(1, 72), "hours from 1 to 72"),
     "invites.valid_hours": Setting(72, _int_range(1, 720), "hours from 1 to 720"),
@@ -166,6 +181,11 @@ def validate(values: dict[str, Any]) -> dict[str, Any]:
         raise ConfigError(
             f"{CONFIG_FILE}: retention.dormant_close_days must be greater than "
             "retention.dormant_flag_days"
+        )
+    if settings["serving.max_connections_per_address"] > settings["serving.max_connections"]:
+        raise ConfigError(
+            f"{CONFIG_FILE}: serving.max_connections_per_address must not exceed "
+            "serving.max_connections"
         )
     return settings
 

@@ -1,4 +1,5 @@
-"""Production serving: cheroot (threads, one process, so the key lives in one place) over TLS."""
+"""Production serving over TLS from the one process that holds the key: certificates here,
+the asyncio front and its worker pool in ``casework.serving`` (see docs/serving.md)."""
 
 from __future__ import annotations
 
@@ -6,17 +7,18 @@ import datetime as dt
 import ipaddress
 import logging
 import os
-import signal
+import resource
 import socket
 from pathlib import Path
 
-from cheroot import wsgi
-from cheroot.ssl.builtin import BuiltinSSLAdapter
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from flask import Flask
+
+from casework.serving import Front, Limits
+from casework.serving.front import tls_context
 
 log = logging.getLogger("casework")
 
@@ -94,30 +96,32 @@ def make_certificate(instance: Path, extra_hosts: list[str] = ()) -> Path:
     return cert_path
 
 
-def build_server(app: Flask, host: str, port: int, threads: int, tls: bool) -> wsgi.Server:
-    """Bind the server (raises OSError when the port is taken) without serving yet."""
-    _probe_port(host, port)
-    server = wsgi.Server((host, port), app, numthreads=threads, server_name="casework")
+def build_server(app: Flask, host: str, port: int, threads: int, tls: bool) -> Front:
+    """Bind the server (raises OSError when the port is taken) without serving yet.
+
+    ``threads`` workers run the app; connections, handshakes and slow clients are the
+    event loop's, bounded by the ``serving.*`` settings (docs/serving.md).
+    """
+    context = None
     if tls:
         cert_path, key_path = tls_paths(Path(app.instance_path))
-        server.ssl_adapter = BuiltinSSLAdapter(str(cert_path), str(key_path))
-    server.prepare()
-    return server
+        context = tls_context(str(cert_path), str(key_path))
+    limits = Limits.from_settings(app.config["CASEWORK"])
+    _allow_open_files(limits.max_connections)
+    return Front(app, host, port, threads, limits, context)
 
 
-def _probe_port(host: str, port: int) -> None:
-    # cheroot leaks its socket when binding fails: find a taken port with our own first.
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        probe.bind((host, port))
+def _allow_open_files(connections: int) -> None:
+    # Each connection is a descriptor; the store, logs and the pool need some more.
+    wanted = connections + 256
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        ceiling = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (ceiling, hard))
 
 
-def run(server: wsgi.Server, on_stop) -> None:
+def run(server: Front, on_stop) -> None:
     """Serve until SIGINT or SIGTERM, then close the store (connections and key)."""
-
-    # SIGTERM (systemd stop) ends the server the same way as Ctrl-C.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         server.serve()
     except KeyboardInterrupt:

@@ -7,7 +7,10 @@ A. store functions behind the main pages, keyed store vs the same data unkeyed;
 B. pages over HTTPS from `casework serve` under 16 signed-in clients, and /healthz;
 C. the volunteer home served the naive way (a passphrase-keyed connection per request);
 D. a purge of about 30% of the tasks, and page latency while a purge runs;
-E. unlock to first page, and the server's peak memory during B.
+E. unlock to first page, and the server's peak memory during B;
+F. the volunteer home for 8 clients alone, then with 224 stalled connections held open
+   (slow heads, slow bodies, silent TCP, stalled TLS handshakes), then during a burst of
+   10,000 connection attempts; what the connection caps refused.
 Prints a table; --json writes the same figures. Everything is deleted afterwards.
 
 Example: ./scripts/bench --scale medium --seconds 10 --json bench.json
@@ -159,6 +162,10 @@ def http_part(tmp: Path, instance: Path, key: bytearray, demo: dict, args) -> di
             http[page] = checked(result, "302" if page == "sign_up" else "200")
         http["sign_up"] = web.only_sign_ups(http["sign_up"])
         peak = server.peak_rss_mb()
+        per_address = config.load(instance)["serving.max_connections_per_address"]
+        hostile = web.hostile_network(
+            server, vols[: web.HOSTILE_CLIENTS], args.seconds, per_address
+        )
         naive_copy(instance, tmp / "naive", key)
         during = purge_during(server, instance, key, vols[:4], args.purge_window)
     finally:
@@ -168,6 +175,7 @@ def http_part(tmp: Path, instance: Path, key: bytearray, demo: dict, args) -> di
         "peak_rss_mb": peak,
         "startup_peak_rss_mb": startup_peak,
         "during": during,
+        "hostile": hostile,
     }
 
 
@@ -264,6 +272,7 @@ def run(args) -> dict:
             if naive["rps"]
             else None,
         },
+        "hostile_network": served["hostile"],
         "purge": purge,
         "purge_latency_ms": served["during"]["pages"]["max_ms"],
         "purge_during_pages": served["during"],

@@ -1,5 +1,6 @@
 """The HTTP parts of ./scripts/bench: servers as subprocesses, signed-in clients, the pages
-under load (B), the naive server (C), page latency during a purge (D) and unlock (E)."""
+under load (B), the naive server (C), page latency during a purge (D), unlock (E) and
+the hostile network (F)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import hostile
 import loadgen
 from live import LiveClient
 
@@ -211,3 +213,50 @@ def latency_during(server: Server, clients: list, work, seconds: float) -> dict:
         raise failure[0]
     result["covered"] = lead + result["work_seconds"] <= seconds
     return {"pages": pages, **result}
+
+
+# F: hostile devices on the same network, from 8 loopback addresses (28 each, under the
+# per-address cap), against the server that served B.
+HOSTILE_CLIENTS = 8
+HOSTILE = {"slow_header": 64, "slow_body": 64, "silent": 64, "stalled_handshake": 32}
+HOSTILE_SOURCES = [f"127.0.0.{n}" for n in range(2, 10)]
+BURST_ATTEMPTS = 10_000
+BURST_SOURCES = [f"127.0.1.{n}" for n in range(1, 51)]
+CAP_PROBE_EXTRA = 16
+
+
+def hostile_network(server: Server, clients: list, seconds: float, per_address: int) -> dict:
+    """Volunteer home for ``clients`` alone, then with the stalled connections held open,
+    then during a burst of connection attempts; what the caps refused; tracebacks."""
+    seen = server.log.stat().st_size
+    alone = loadgen.run(server.target, clients, get("/"), seconds)
+    swarm = hostile.Swarm(server.port, HOSTILE, HOSTILE_SOURCES).start()
+    try:
+        held = swarm.open_count()
+        loaded = loadgen.run(server.target, clients, get("/"), seconds)
+        held_after = swarm.open_count()
+        attempts = per_address + CAP_PROBE_EXTRA
+        refused = hostile.refused_beyond_cap(server.port, "127.0.0.200", attempts)
+    finally:
+        swarm_stats = swarm.stop()
+    during = latency_during(
+        server,
+        clients,
+        lambda: hostile.burst(server.port, BURST_ATTEMPTS, seconds, BURST_SOURCES),
+        seconds,
+    )
+    output = server.log.read_bytes()[seen:].decode("utf-8", "replace")
+    return {
+        "clients": len(clients),
+        "alone": alone,
+        "loaded": loaded,
+        "p95_ratio": round(loaded["p95_ms"] / alone["p95_ms"], 2) if alone["p95_ms"] else None,
+        "held": {"wanted": sum(HOSTILE.values()), "at_start": held, "at_end": held_after},
+        "swarm": swarm_stats,
+        "cap_probe": {"attempts": attempts, "cap": per_address, "refused": refused},
+        "burst": {
+            "pages": during["pages"],
+            **{k: v for k, v in during.items() if k not in ("pages", "covered")},
+        },
+        "tracebacks": output.count("Traceback"),
+    }

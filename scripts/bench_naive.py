@@ -1,6 +1,6 @@
 #!/usr/bin/env python
 """The naive way, for ./scripts/bench (C): casework with the Flask tutorial's database
-pattern applied to SQLCipher, on the same cheroot server with TLS and the same threads.
+pattern applied to SQLCipher, on the same server (casework.server) with TLS and threads.
 
 Every request opens its own connection to a store keyed with the *passphrase*
 (``PRAGMA key = '<passphrase>'``, so SQLCipher runs its own key derivation each time) and

@@ -12,6 +12,8 @@ UNLOCK_SECONDS = 3
 PEAK_MB = 200
 # At large scale: each page's p95 at most this many times its medium figure.
 LARGE_P95_FACTOR = 2
+# Part F: the volunteer home with stalled connections held open, against it alone.
+HOSTILE_P95_FACTOR = 2
 
 
 def p95_against(results: dict, medium: dict) -> dict[str, float]:
@@ -85,6 +87,7 @@ def table(r: dict) -> str:
         f"  {_mark(r['peak_rss_mb'] <= PEAK_MB)}"
         f" (start, with the purge at unlock: {r['startup_peak_rss_mb']} MB)",
     ]
+    lines += _hostile_lines(r["hostile_network"], _mark)
     if not at_medium:
         lines.append("(targets are for medium scale: unmarked here)")
     against = r.get("p95_vs_medium")
@@ -92,3 +95,39 @@ def table(r: dict) -> str:
         met = all(ratio <= LARGE_P95_FACTOR for ratio in against.values())
         lines.append(f"p95 / medium p95: {against}  {_verdict(met)}")
     return "\n".join(lines)
+
+
+def _hostile_lines(f: dict, mark) -> list[str]:
+    held, probe, swarm = f["held"], f["cap_probe"], f["swarm"]
+    burst = f["burst"]
+    reopened = sum(n for k, n in swarm.items() if k.endswith("_closed"))
+    met = (
+        f["p95_ratio"] is not None
+        and f["p95_ratio"] <= HOSTILE_P95_FACTOR
+        and not f["alone"]["errors"]
+        and not f["loaded"]["errors"]
+        and not burst["pages"]["errors"]
+    )
+    lines = [
+        "",
+        f"F. hostile network: volunteer home, {f['clients']} signed-in clients (ms)",
+        _row("", "req/s", "p50", "p95", "p99", "errors"),
+    ]
+    for name, h in (
+        ("alone", f["alone"]),
+        (f"{held['wanted']} stalled held open", f["loaded"]),
+        (
+            f"burst of {sum(v for k, v in burst.items() if k in ('connected', 'failed'))} conns",
+            burst["pages"],
+        ),
+    ):
+        lines.append(_row(name, h["rps"], h["p50_ms"], h["p95_ms"], h["p99_ms"], h["errors"]))
+    lines += [
+        f"   loaded p95 / alone p95: {f['p95_ratio']}x  {mark(met)}",
+        f"   stalled connections held: {held['at_start']} at start, {held['at_end']} at end"
+        f" of {held['wanted']}; closed by deadlines and reopened: {reopened}",
+        f"   refused by the per-address cap ({probe['cap']}): {probe['refused']}"
+        f" of {probe['attempts']} from one address; tracebacks in the server log:"
+        f" {f['tracebacks']}",
+    ]
+    return lines

@@ -1,0 +1,171 @@
+"""SECURITY.md items 21 and 23 against the real `casework serve`: stalled connections of
+every kind held open do not stop a signed-in volunteer, slow clients are closed by their
+deadline, the connection caps refuse the excess, a huge header costs the server nothing,
+and clients that vanish leave no traceback and no address or port in its output."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import time
+from pathlib import Path
+
+import pytest
+from hostile import Swarm, connect, refused_beyond_cap, tls_context
+from served import Served, post
+from support import CHEAP_CONFIG, CHEAP_KDF, PASSPHRASE, PASSWORD
+
+from casework import passwords
+from casework.store import Store, db, users
+
+pytestmark = pytest.mark.slow
+
+HEADER_SECONDS = 2
+PER_ADDRESS = 20
+TOTAL = 120
+SERVING = f"""
+[serving]
+handshake_seconds = 3
+header_seconds = {HEADER_SECONDS}
+body_seconds = 3
+idle_seconds = 5
+max_connections = {TOTAL}
+max_connections_per_address = {PER_ADDRESS}
+"""
+HOSTILE_SOURCES = [f"127.0.0.{n}" for n in range(2, 6)]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    instance = tmp_path_factory.mktemp("hostile") / "instance"
+    instance.mkdir()
+    (instance / "config.toml").write_text(CHEAP_CONFIG + SERVING)
+    key = Store(instance).create(PASSPHRASE, CHEAP_KDF)
+    conn = db.connect(instance / "casework.db", key)
+    cheap = passwords.HashParams(time_cost=1, memory_kib=8, parallelism=1)
+    try:
+        users.create(
+            conn, "river", "volunteer", passwords.hash_password(PASSWORD, cheap), int(time.time())
+        )
+    finally:
+        conn.close()
+    server = Served(instance, "--passphrase-stdin", stdin_text=f"{PASSPHRASE}\n")
+    yield server
+    server.stop()
+
+
+def signed_in(served: Served):
+    client = served.client()
+    assert post(client, "/signin", {"handle": "river", "password": PASSWORD})[0] == 302
+    return client
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+def tls_socket(served: Served, source: str = "127.0.0.1") -> ssl.SSLSocket:
+    return tls_context().wrap_socket(connect(served.port, source))
+
+
+def test_a_volunteer_is_served_while_stalled_connections_of_every_kind_are_held(served):
+    client = signed_in(served)
+    counts = dict.fromkeys(("slow_header", "slow_body", "silent", "stalled_handshake"), 16)
+    swarm = Swarm(served.port, counts, HOSTILE_SOURCES, interval=0.5).start()
+    try:
+        assert swarm.open_count() == 64
+        for _ in range(5):
+            started = time.monotonic()
+            status, page = client.get("/")
+            assert (status, "river" in page) == (200, True)
+            assert time.monotonic() - started < 2  # each stalled kind alone froze cheroot
+        assert swarm.open_count() >= 48  # reopened as the deadlines close them
+    finally:
+        stats = swarm.stop()
+        client.close()
+    assert stats["slow_header_opened"] >= 16 and stats["stalled_handshake_opened"] >= 16
+
+
+def test_a_slow_header_client_is_closed_within_the_deadline(served):
+    sock = tls_socket(served)
+    sock.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Slow: ")
+    sock.settimeout(0.5)
+    started, answer = time.monotonic(), b""
+    while time.monotonic() - started < HEADER_SECONDS + 5:
+        try:
+            sock.send(b"a")
+            answer = sock.recv(4096)
+            if answer:
+                break
+        except TimeoutError:
+            continue
+        except OSError:
+            break
+    took = time.monotonic() - started
+    sock.close()
+    assert HEADER_SECONDS - 0.5 <= took <= HEADER_SECONDS + 1.5
+    assert answer.startswith(b"HTTP/1.1 408") or answer == b""
+
+
+def test_the_connection_caps_refuse_the_excess(served):
+    assert refused_beyond_cap(served.port, "127.0.0.9", PER_ADDRESS + 5) == 5
+    held = [
+        connect(served.port, f"127.0.1.{n}")
+        for n in range(TOTAL // PER_ADDRESS)
+        for _ in range(PER_ADDRESS)
+    ]
+    try:
+        time.sleep(0.5)
+        assert refused_beyond_cap(served.port, "127.0.2.1", 7, wait=0.5) == 7
+    finally:
+        for sock in held:
+            sock.close()
+    time.sleep(0.5)  # the server sees them go
+    client = signed_in(served)
+    assert client.get("/")[0] == 200
+    client.close()
+
+
+def test_a_100_mb_header_is_refused_and_the_server_does_not_grow(served):
+    before = rss_kib(served.process.pid)
+    for _ in range(2):
+        sock = tls_socket(served)
+        chunk, sent, answer = b"b" * 65536, 0, b""
+        try:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Huge: ")
+            while sent < 100 * 2**20:
+                sock.sendall(chunk)
+                sent += len(chunk)
+            answer = sock.recv(4096)
+        except OSError:
+            pass  # refused: the server closed while we were still sending
+        finally:
+            sock.close()
+        assert sent < 100 * 2**20 or answer.startswith(b"HTTP/1.1 431")
+    assert rss_kib(served.process.pid) - before < 4 * 1024
+
+
+def test_vanishing_clients_leave_no_traceback_and_no_address_in_the_output(served):
+    seen_ports = []
+    for number in range(10):
+        sock = tls_socket(served, "127.0.0.7")
+        seen_ports.append(str(sock.getsockname()[1]))
+        sock.sendall(b"GET /signin HTTP/1.1\r\nHost: localhost\r\n\r\n" * (1 + number % 3))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0")
+        sock.close()  # a reset, before reading the answer
+    for _ in range(5):
+        plain = connect(served.port, "127.0.0.8")
+        plain.sendall(b"GET / HTTP/1.1\r\n\r\n")  # plain HTTP to the TLS port
+        plain.close()
+    time.sleep(1)
+    client = signed_in(served)  # still serving
+    assert client.get("/")[0] == 200
+    client.close()
+    output = served.output
+    assert "Traceback" not in output
+    for address in ("127.0.0.7", "127.0.0.8", *HOSTILE_SOURCES):
+        assert address not in output
+    assert not any(f":{port}" in output or f" {port}" in output for port in seen_ports)
