@@ -15,9 +15,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import hostile
 import loadgen
-from live import LiveClient
+from helpers import hostile
+from helpers.forms import token_in
+from helpers.live import LiveClient
 
 from casework.rules import totp
 
@@ -115,11 +116,11 @@ def sign_in(server: Server, account: dict, csrf_page: str | None) -> loadgen.Cli
     client = server.client()
     try:
         fields = {"handle": account["handle"], "password": account["password"]}
-        status, _ = client.post_form("/signin", fields)
+        status, _ = client.post("/signin", fields)
         if account["totp_secret"]:
             secret = totp.base32_to_secret(account["totp_secret"])
             code = totp.code_at(secret, time.time())
-            status, _ = client.post_form("/signin/code", {"code": code})
+            status, _ = client.post("/signin/code", {"code": code})
         if status != 302 or COOKIE not in client.cookies:
             raise RuntimeError(f"signing in {account['handle']} failed ({status})")
         csrf = ""
@@ -131,12 +132,10 @@ def sign_in(server: Server, account: dict, csrf_page: str | None) -> loadgen.Cli
 
 
 def loadgen_csrf(page: str) -> str:
-    from live import CSRF
-
-    match = CSRF.search(page)
-    if match is None:
+    token = token_in(page)
+    if token is None:
         raise RuntimeError("no CSRF token on the page")
-    return match.group(1)
+    return token
 
 
 def sign_in_all(server: Server, accounts: list[dict], csrf_pages: list) -> list:

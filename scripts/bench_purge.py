@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # this checkout's casework and test helpers
 
-import retention_data  # noqa: E402  (test helper: plants rows straight into the store)
+from helpers import planted  # noqa: E402  (test helper: plants rows straight into the store)
 
 from casework import config  # noqa: E402
 from casework.store import db, retention  # noqa: E402
@@ -61,7 +61,7 @@ def main() -> None:
         conn = db.connect(path, key)
         now = int(time.time())
         migrate(conn, now)
-        retention_data.fill(conn, now, args.rows, blob=args.blob)
+        planted.fill(conn, now, args.rows, blob=args.blob)
         db.checkpoint(conn)
         size = path.stat().st_size
         stop, results = threading.Event(), {}

@@ -26,8 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts"), str(ROOT / "tests")]
 
-import hostile  # noqa: E402
 import loadgen  # noqa: E402
+from helpers import hostile  # noqa: E402
 
 from casework import server  # noqa: E402
 

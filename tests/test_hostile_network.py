@@ -11,12 +11,13 @@ import time
 from pathlib import Path
 
 import pytest
-from hostile import Swarm, connect, refused_beyond_cap, tls_context
-from served import Served, post
-from support import CHEAP_CONFIG, CHEAP_KDF, PASSPHRASE, PASSWORD
+from helpers.accounts import stored_account
+from helpers.hostile import Swarm, connect, refused_beyond_cap, tls_context
+from helpers.instance import CHEAP_CONFIG, CHEAP_KDF, PASSPHRASE, PASSWORD
+from helpers.served import Served
 
-from casework import passwords
-from casework.store import Store, db, users
+from casework.store import db
+from casework.vault.store import Store
 
 pytestmark = pytest.mark.slow
 
@@ -42,11 +43,8 @@ def served(tmp_path_factory):
     (instance / "config.toml").write_text(CHEAP_CONFIG + SERVING)
     key = Store(instance).create(PASSPHRASE, CHEAP_KDF)
     conn = db.connect(instance / "casework.db", key)
-    cheap = passwords.HashParams(time_cost=1, memory_kib=8, parallelism=1)
     try:
-        users.create(
-            conn, "river", "volunteer", passwords.hash_password(PASSWORD, cheap), int(time.time())
-        )
+        stored_account(conn, "river", "volunteer", int(time.time()))
     finally:
         conn.close()
     server = Served(instance, "--passphrase-stdin", stdin_text=f"{PASSPHRASE}\n")
@@ -56,7 +54,7 @@ def served(tmp_path_factory):
 
 def signed_in(served: Served):
     client = served.client()
-    assert post(client, "/signin", {"handle": "river", "password": PASSWORD})[0] == 302
+    assert client.post("/signin", {"handle": "river", "password": PASSWORD})[0] == 302
     return client
 
 
