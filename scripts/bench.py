@@ -8,6 +8,8 @@ B. pages over HTTPS from `casework serve` under 16 signed-in clients, and /healt
 C. the volunteer home served the naive way (a passphrase-keyed connection per request);
 D. a purge of about 30% of the tasks, and page latency while a purge runs;
 E. unlock to first page, and the server's peak memory during B;
+F. the volunteer home under a hostile network (stalled connections of every kind);
+G. unsealing with 20 coordinator slots, and a rotation of the master key;
 F. the volunteer home for 8 clients alone, then with 224 stalled connections held open
    (slow heads, slow bodies, silent TCP, stalled TLS handshakes), then during a burst of
    10,000 connection attempts; what the connection caps refused.
@@ -23,6 +25,7 @@ import argparse
 import json
 import os
 import platform
+import secrets
 import shutil
 import subprocess
 import sys
@@ -40,6 +43,7 @@ import bench_store as st  # noqa: E402
 from casework import config  # noqa: E402
 from casework.store import db, retention  # noqa: E402
 from casework.store.retention_rules import RULES  # noqa: E402
+from casework.vault import keys, slots  # noqa: E402
 from casework.vault.store import Store  # noqa: E402
 
 PASSPHRASE = "bench: a synthetic store, deleted afterwards"  # noqa: S105  (bench only)
@@ -47,6 +51,7 @@ PASSPHRASE = "bench: a synthetic store, deleted afterwards"  # noqa: S105  (benc
 # clients takes seconds); the store's key derivation and everything else are the defaults.
 BENCH_CONFIG = "[passwords]\ntime_cost = 1\nmemory_kib = 8\nparallelism = 1\n"
 DAY = 86_400
+COORDINATOR_SLOTS = 20
 
 
 def build(instance: Path, scale: str) -> dict:
@@ -239,6 +244,37 @@ def unlock_part(tmp: Path, instance: Path) -> float:
         server.stop()
 
 
+def slots_part(tmp: Path, instance: Path, demo: dict) -> dict:
+    """G: a sealed server with 20 coordinator slots unsealed by a coordinator's sign-in
+    (slots at the production Argon2id cost), and a rotation of the master key (all slots
+    resealed, every page re-encrypted) on the store at this scale."""
+    coordinators = [a for a in demo["accounts"] if a["role"] == "coordinator"]
+    store = Store(instance)
+    store.unlock(store.derive(PASSPHRASE))
+    try:
+        stand_ins = [
+            (slots.coordinator(f"stand-in-{n}", secrets.token_urlsafe(16)), None, None)
+            for n in range(COORDINATOR_SLOTS - len(coordinators))
+        ]
+        store.add_slots(stand_ins, keys.KdfParams())
+        count = len(store.slot_file.of_kind(slots.COORDINATOR))
+        started = time.perf_counter()
+        store.rotate()
+        rotation = time.perf_counter() - started
+    finally:
+        store.lock()
+    server = web.casework_serve(instance, None, tmp / "sealed-slots.log")
+    try:
+        unlock = web.coordinator_unlock_seconds(server, coordinators[-1])
+    finally:
+        server.stop()
+    return {
+        "coordinator_slots": count,
+        "coordinator_unlock_seconds": round(unlock, 3),
+        "rotation_seconds": round(rotation, 3),
+    }
+
+
 def run(args) -> dict:
     with tempfile.TemporaryDirectory(prefix="casework-bench-") as folder:
         tmp = Path(folder)
@@ -253,6 +289,7 @@ def run(args) -> dict:
         served = http_part(tmp, instance, key, demo, args)
         naive = naive_part(tmp, demo, args)
         unlock = unlock_part(tmp, instance)
+        key_slots = slots_part(tmp, instance, demo)
     http = served["http"]
     ceiling = http["ceiling"]["rps"] or 1
     return {
@@ -277,6 +314,7 @@ def run(args) -> dict:
         "purge_latency_ms": served["during"]["pages"]["max_ms"],
         "purge_during_pages": served["during"],
         "unlock_seconds": round(unlock, 3),
+        "key_slots": key_slots,
         "peak_rss_mb": served["peak_rss_mb"],
         "startup_peak_rss_mb": served["startup_peak_rss_mb"],
         "bench_seconds": round(time.monotonic() - started, 1),

@@ -191,6 +191,34 @@ def unlock_seconds(server: Server, passphrase: str) -> float:
         client.close()
 
 
+def coordinator_unlock_seconds(server: Server, account: dict) -> float:
+    """G: from POSTing a coordinator's sign-in on the sealed page to their first page."""
+    client = server.client()
+    try:
+        status, page = client.get("/signin")
+        if status != 503:
+            raise RuntimeError(f"the server did not start sealed ({status})")
+        secret = totp.base32_to_secret(account["totp_secret"])
+        form = {
+            "handle": account["handle"],
+            "password": account["password"],
+            # The next step: part B's sign-ins may have used this one (a code works once).
+            "code": totp.code_at(secret, time.time() + totp.TIME_STEP),
+            "csrf_token": loadgen_csrf(page),
+        }
+        started = time.perf_counter()
+        status, _ = client.request("POST", "/unlock/coordinator", form)
+        if status != 302:
+            raise RuntimeError(f"a coordinator's unlock failed ({status})")
+        status, _ = client.get("/")
+        elapsed = time.perf_counter() - started
+        if status != 200:
+            raise RuntimeError(f"no page after unlocking ({status})")
+        return elapsed
+    finally:
+        client.close()
+
+
 def latency_during(server: Server, clients: list, work, seconds: float) -> dict:
     """The worst volunteer-home latency over ``seconds`` while ``work()`` runs inside them."""
     result, failure, lead = {}, [], 0.5

@@ -9,6 +9,8 @@ SHARE_OF_CEILING = 0.25
 NAIVE_RATIO = 20
 PURGE_SECONDS = 1.5
 UNLOCK_SECONDS = 3
+# Part G: a sealed server with 20 coordinator slots unseals within this.
+SLOTS_UNLOCK_SECONDS = 2
 PEAK_MB = 200
 # At large scale: each page's p95 at most this many times its medium figure.
 LARGE_P95_FACTOR = 2
@@ -88,6 +90,14 @@ def table(r: dict) -> str:
         f" (start, with the purge at unlock: {r['startup_peak_rss_mb']} MB)",
     ]
     lines += _hostile_lines(r["hostile_network"], _mark)
+    g = r["key_slots"]
+    lines += [
+        f"G. unseal as a coordinator with {g['coordinator_slots']} coordinator slots:"
+        f" {g['coordinator_unlock_seconds']} s"
+        f"  {_mark(g['coordinator_unlock_seconds'] <= SLOTS_UNLOCK_SECONDS)}",
+        f"   rotation of the master key (every slot resealed, every page re-encrypted):"
+        f" {g['rotation_seconds']} s",
+    ]
     if not at_medium:
         lines.append("(targets are for medium scale: unmarked here)")
     against = r.get("p95_vs_medium")

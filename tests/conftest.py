@@ -23,8 +23,22 @@ def instance(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store_key(instance: Path) -> bytearray:
-    return Store(instance).create(PASSPHRASE, CHEAP_KDF)
+def created(instance: Path) -> Store:
+    """A new store in the instance; ``.made_key`` opens it, ``.new_recovery_key`` too."""
+    store = Store(instance)
+    store.made_key = store.create(PASSPHRASE, CHEAP_KDF)
+    return store
+
+
+@pytest.fixture
+def store_key(created: Store) -> bytearray:
+    return created.made_key
+
+
+@pytest.fixture
+def written_recovery_key(created: Store) -> str:
+    """The recovery key `casework init` shows once, as written down."""
+    return created.new_recovery_key
 
 
 @pytest.fixture
@@ -41,7 +55,17 @@ def client(app):
 
 @pytest.fixture
 def conn(app):
-    return app.extensions["casework_store"].conn()
+    """This thread's connection, fetched anew at each use: a rotation of the store key
+    (a coordinator removed) replaces every pooled connection, as it does for requests."""
+    return CurrentConnection(app.extensions["casework_store"])
+
+
+class CurrentConnection:
+    def __init__(self, store) -> None:
+        self._store = store
+
+    def __getattr__(self, name: str):
+        return getattr(self._store.conn(), name)
 
 
 @pytest.fixture

@@ -86,7 +86,7 @@ def test_round_trip_keeps_every_live_row_under_a_new_passphrase(run, filled, tmp
     assert result.exit_code == 0, result.output
     store = Store(filled)
     after = rows(filled, store.key_for(RESTORED_PASSPHRASE))
-    assert not (filled / "store.salt.new").exists()
+    assert not (filled / "store.slots.new").exists()
     # Sessions in a backup end at restore; the audit trail records the restore itself.
     before["sessions"], after_sessions = [], after.pop("sessions")
     assert after_sessions == []
@@ -98,6 +98,13 @@ def test_round_trip_keeps_every_live_row_under_a_new_passphrase(run, filled, tmp
     live_links = [row for row in before.pop("invites") if row[8] is None]  # used_at
     assert after.pop("invites") == live_links
     assert len(after.pop("purge_reports")) == len(before.pop("purge_reports")) + 1
+    # A new master key, slot file and recovery key: only the operator and recovery slots
+    # are left; coordinators get theirs back at their next sign-in.
+    assert {row[1] for row in after.pop("unlock_slots")} == {"operator", "recovery"}
+    assert [row[2] for row in after.pop("vault")] == [1]
+    assert before.pop("vault")[0][1] != store.opened.file.store_id
+    before.pop("unlock_slots")
+    assert "Recovery key" in result.output
     assert after == before
     assert run("check", "--passphrase-stdin", stdin=_lines(RESTORED_PASSPHRASE)).exit_code == 0
 
@@ -137,7 +144,7 @@ def test_restore_into_an_empty_instance_with_a_key_file(run, filled, tmp_path):
         input=_lines(BACKUP_PASSPHRASE),
     )
     assert result.exit_code == 0, result.output
-    assert keys.keyed_by_key_file(fresh / "store.salt")
+    assert Store(fresh).keyed_by_key_file
     store = Store(fresh)
     assert rows(fresh, store.key_from_file(key_file))["users"]
 
@@ -178,14 +185,14 @@ def test_damaged_backup_is_refused_and_the_store_untouched(run, filled, tmp_path
     target = tmp_path / "copy.backup"
     make_backup(run, target)
     target.write_bytes(damage(target.read_bytes()))
-    before = digest(filled / "casework.db"), digest(filled / "store.salt")
+    before = digest(filled / "casework.db"), digest(filled / "store.slots")
     result = run(
         "restore", str(target), "--force", "--passphrase-stdin",
         stdin=_lines(BACKUP_PASSPHRASE, RESTORED_PASSPHRASE),
     )  # fmt: skip
     assert result.exit_code == 1
     assert message in result.output and result.output.count("\n") == 1
-    assert (digest(filled / "casework.db"), digest(filled / "store.salt")) == before
+    assert (digest(filled / "casework.db"), digest(filled / "store.slots")) == before
     assert not (filled / backup.WORK_FILE).exists()
 
 

@@ -39,7 +39,9 @@ def test_init_creates_an_encrypted_store_and_a_setup_link(run, instance):
     assert result.exit_code == 0, result.output
     assert re.search(r"https://\S+/setup/[\w-]{20,}", result.output)
     assert (instance / "casework.db").read_bytes()[:16] != b"SQLite format 3\x00"
-    assert PASSPHRASE not in (instance / "store.salt").read_text()
+    assert PASSPHRASE not in (instance / "store.slots").read_text()
+    written = re.search(r"(?:[2-9A-HJKMNP-Z]{6}-){8}[2-9A-HJKMNP-Z]{6}", result.output)
+    assert written, "the recovery key is shown once at init"
 
 
 def test_init_refuses_an_existing_store(run, instance):
@@ -115,13 +117,13 @@ def test_instance_path_that_is_a_file(tmp_path):
     assert "not a folder" in result.output
 
 
-def test_truncated_salt_file(run, instance, store_key):
+def test_truncated_slot_file(run, instance, store_key):
     before = digest(instance / "casework.db")
-    salt = instance / "store.salt"
-    salt.write_bytes(salt.read_bytes()[:20])
+    slot_file = instance / "store.slots"
+    slot_file.write_bytes(slot_file.read_bytes()[:200])
     result = run("check", "--passphrase-stdin", stdin=PASSPHRASE + "\n")
     assert result.exit_code == 1
-    assert "salt file" in result.output and "damaged" in result.output
+    assert "slot file" in result.output and "damaged" in result.output
     assert digest(instance / "casework.db") == before
 
 

@@ -94,7 +94,7 @@ def test_wrong_passphrase_is_one_message_and_stays_sealed(sealed_app, instance):
     before = (instance / "casework.db").read_bytes()
     response = unlock(client, "not the passphrase at all")
     assert response.status_code == 503
-    assert "That passphrase does not open the store." in response.text
+    assert "That recovery key or passphrase does not open the store." in response.text
     assert "not the passphrase at all" not in response.text
     assert sealed_app.extensions["casework_store"].sealed
     assert (instance / "casework.db").read_bytes() == before
@@ -262,7 +262,7 @@ def test_lock_while_requests_are_in_flight_never_gives_a_500(app, accounts):
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
-def test_key_file_store_shows_no_passphrase_form(tmp_path, instance):
+def test_key_file_store_is_unlocked_by_a_coordinator_or_the_recovery_key(tmp_path, instance):
     from helpers.instance import CHEAP_KDF
 
     from casework.vault.store import Store
@@ -272,5 +272,5 @@ def test_key_file_store_shows_no_passphrase_form(tmp_path, instance):
     client = app.test_client()
     page = client.get("/", headers=EN)
     assert page.status_code == 503
-    assert 'name="passphrase"' not in page.text
-    assert "key file" in page.text
+    assert 'name="handle"' in page.text and 'name="code"' in page.text
+    assert "Use the recovery key" in page.text

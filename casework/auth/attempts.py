@@ -10,15 +10,13 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from casework.rules import passwords, totp
+from casework.rules import passwords
 from casework.store import audit, second_factor, users
 from casework.store.db import Connection
 from casework.web import throttle
 
 FAILED = _l("Those sign-in details do not match. Check them and try again.")
 TOO_MANY = _l("Too many attempts. Wait a minute, then try again.")
-# A recovery code is 14 characters; anything much longer is not worth hashing.
-MAX_CODE = 64
 
 
 @dataclass(frozen=True)
@@ -57,24 +55,11 @@ def check_code(conn: Connection, user: users.User, typed: str, now: int) -> Atte
     """The account if the code is a fresh TOTP code or an unused recovery code."""
     if throttle.refused(conn, user.id, now):
         return Attempt(throttled=True)
-    if _second_factor_matches(conn, user.id, typed, now):
+    if second_factor.matches(conn, user.id, typed, now):
         return Attempt(user)
     throttle.record_failure(conn, user.id, now)
     audit.record(conn, now, user.id, "signin.failed", "second_factor")
     return Attempt()
-
-
-def _second_factor_matches(conn: Connection, user_id: int, typed: str, now: int) -> bool:
-    secret, last_step = second_factor.secret(conn, user_id)
-    if secret is None or len(typed) > MAX_CODE:
-        return False
-    step = totp.verify_code(secret, typed, now, last_step)
-    if step is not None:
-        return second_factor.use_step(conn, user_id, step)
-    if second_factor.use_recovery_code(conn, user_id, typed):
-        audit.record(conn, now, user_id, "recovery_code.used")
-        return True
-    return False
 
 
 def check_current_password(

@@ -6,7 +6,7 @@ Following the link or typing the code puts the link's row id in the anonymous se
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 
 from casework.auth.attempts import TOO_MANY
@@ -14,7 +14,7 @@ from casework.auth.forms import JoinForm, NewPasswordForm, SetupForm
 from casework.auth.views import accept_link, hash_params, link_unusable
 from casework.rules import passwords
 from casework.store import invites, joining, users
-from casework.web import context, throttle
+from casework.web import context, keyslots, throttle
 from casework.web.context import get_db
 
 bp = Blueprint("links", __name__)
@@ -78,6 +78,8 @@ def _reset(conn, link, now: int):
         except joining.LinkUsed:
             return link_unusable()
         session.pop(LINK_KEY, None)
+        if person is not None:
+            keyslots.refresh(current_app, person, form.password.data, changed=True)
         flash(_("Your new password is set. Sign in with it."), "info")
         return redirect(url_for("auth.signin"))
     return render_template("auth/reset.html", form=form)

@@ -21,7 +21,7 @@ from casework.auth.blueprint import bp
 from casework.auth.forms import CodeForm, SetupForm, SignInForm
 from casework.rules import passwords
 from casework.store import audit, invites, joining, signin_failures, users
-from casework.web import context
+from casework.web import context, keyslots
 from casework.web.context import get_db
 from casework.web.gate import roles
 
@@ -84,7 +84,9 @@ def signin():
             return render_template("auth/signin.html", form=form), 429
         if outcome.user is None:
             flash(FAILED, "error")
-        elif outcome.user.totp_enrolled:
+            return render_template("auth/signin.html", form=form)
+        keyslots.refresh(current_app, outcome.user, form.password.data)
+        if outcome.user.totp_enrolled:
             # Not signed in yet: only the anonymous session knows the password passed.
             session[PENDING_KEY] = {
                 "user": outcome.user.public_id,
@@ -92,9 +94,8 @@ def signin():
                 "next": form.next.data,
             }
             return redirect(url_for("auth.signin_code"))
-        else:
-            start_session(outcome.user)
-            return after_signin(outcome.user, form.next.data)
+        start_session(outcome.user)
+        return after_signin(outcome.user, form.next.data)
     return render_template("auth/signin.html", form=form)
 
 
@@ -151,6 +152,7 @@ def accept_link(conn, link, form: SetupForm, now: int, action: str):
     except users.HandleTaken:
         form.handle.errors.append(_("This pseudonym is taken: choose another."))
         return None
+    keyslots.refresh(current_app, user, form.password.data)
     start_session(user)
     flash(_("Your account is ready."), "info")
     return after_signin(user, None)

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from casework import config
-from casework.cli import demo, instance, keys, people, purge
+from casework.cli import demo, instance, keys, people, purge, slots
 from casework.cli.common import EXIT_FAILURE, EXIT_USAGE, Failure, Instance
 from casework.store import StoreError, WrongKey
 from casework.vault import keys as key_material
@@ -66,8 +66,11 @@ for command in (
     people.invite,
     instance.tls,
     demo.demo,
+    slots.rotate,
+    slots.recovery_key,
 ):
     cli.add_command(command)
+cli.add_command(slots.slots_group, "slots")
 
 
 def main() -> None:

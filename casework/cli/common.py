@@ -15,7 +15,7 @@ import click
 from casework import clock, config
 from casework.store import invites
 from casework.store.db import connect
-from casework.vault import keys
+from casework.vault import keys, memory
 from casework.vault.store import Store
 
 EXIT_FAILURE = 1
@@ -44,14 +44,21 @@ class Instance:
 
     @property
     def kdf_params(self) -> keys.KdfParams:
-        s = self.settings
-        return keys.KdfParams(s["kdf.time_cost"], s["kdf.memory_kib"], s["kdf.parallelism"])
+        return keys.KdfParams.from_settings(self.settings)
 
+
+SECRET_LABEL = "Operator passphrase or recovery key"  # noqa: S105  (a prompt)
+RECOVERY_NOTICE = (
+    "Recovery key (write it down now, keep it in a sealed envelope; it is shown only once):\n"
+    "  {key}\n"
+    "It opens the store when no coordinator can sign in (the unlock page, or"
+    " --passphrase-stdin)."
+)
 
 passphrase_stdin = click.option(
     "--passphrase-stdin",
     is_flag=True,
-    help="Read the passphrase as one line of standard input instead of prompting.",
+    help="Read the passphrase (or the recovery key) as one line of standard input.",
 )
 
 
@@ -87,18 +94,31 @@ def key_file_path(instance: Instance, option: Path | None) -> Path | None:
 
 
 def open_key(instance: Instance, from_stdin: bool, key_file: Path | None = None) -> bytearray:
-    """The proven store key: from the key file, or derived from the passphrase once."""
+    """The proven master key: from the key file, or from the operator passphrase or the
+    recovery key (one derivation). The process is protected before any key exists.
+    """
+    memory.protect()
     store = instance.store
     if not store.path.exists():
         raise Failure(f"no store in {instance.path}: run `casework init` first")
     path = key_file_path(instance, key_file)
     if path is not None:
-        return store.key_from_file(path)
-    if store.keyed_by_key_file:
+        key = store.key_from_file(path, instance.kdf_params)
+    elif store.keyed_by_key_file and not from_stdin:
         raise Failure("this store opens with its key file: give --key-file PATH")
-    if not store.pending_salt_path.exists():
-        keys.read_salt_file(store.salt_path)  # a damaged salt file fails before any prompt
-    return store.key_for(read_passphrase(from_stdin))
+    else:
+        key = store.key_for(read_passphrase(from_stdin, label=SECRET_LABEL), instance.kdf_params)
+    announce_recovery_key(store)
+    if store.opened is not None:
+        store.keyring.touch(store.opened.file, store.opened.slot.id, clock.now())
+    return key
+
+
+def announce_recovery_key(store: Store) -> None:
+    """A recovery key made on the way (a store upgraded to key slots): shown once."""
+    if store.new_recovery_key:
+        click.echo(RECOVERY_NOTICE.format(key=store.new_recovery_key), err=True)
+        store.new_recovery_key = None
 
 
 def setup_link(
@@ -131,8 +151,9 @@ def create_store(
     scheme: str = "https",
     key_file: Path | None = None,
 ) -> bytearray:
+    memory.protect()
     store = instance.store
-    if store.path.exists() or store.salt_path.exists():
+    if store.path.exists() or store.keyring.exists:
         raise Failure(f"a store already exists in {instance.path}: refusing to touch it")
     path = key_file_path(instance, key_file)
     if path is not None:
@@ -143,6 +164,8 @@ def create_store(
     click.echo(f"Created an encrypted store in {instance.path}.")
     if path is not None:
         click.echo(f"It opens with the key file {path}: whoever holds that file can read it.")
+    click.echo(RECOVERY_NOTICE.format(key=store.new_recovery_key))
+    store.new_recovery_key = None
     click.echo("Open this link within 24 hours to create the first coordinator account:")
     click.echo(f"  {link}")
     return store_key

@@ -12,6 +12,7 @@ import click
 
 from casework import clock
 from casework.cli.common import (
+    RECOVERY_NOTICE,
     Failure,
     Instance,
     key_file_option,
@@ -21,8 +22,8 @@ from casework.cli.common import (
 )
 from casework.rules import passwords
 from casework.store import demo as demo_data
-from casework.store.db import connect
-from casework.vault import keys
+from casework.store import users
+from casework.vault import memory, slots
 
 
 @click.command()
@@ -48,8 +49,9 @@ def demo(
 
     Example: casework --instance /tmp/try demo --scale small
     """
+    memory.protect()
     store = instance.store
-    if store.path.exists() or store.salt_path.exists():
+    if store.path.exists() or store.keyring.exists:
         raise Failure(f"a store already exists in {instance.path}: refusing to touch it")
     s = instance.settings
     params = passwords.HashParams(
@@ -61,17 +63,29 @@ def demo(
     else:
         key = store.create(read_passphrase(passphrase_stdin, new=True), instance.kdf_params)
     started = time.monotonic()
-    conn = connect(store.path, key)
+    recovery = store.new_recovery_key
+    store.unlock(key)
     try:
+        conn = store.conn()
         accounts, counts = demo_data.fill(conn, scale, clock.now(), params)
+        coordinators = [a for a in accounts if a.role == "coordinator"]
+        owners = [users.credentials(conn, a.handle)[0].id for a in coordinators]
+        store.add_slots(
+            [
+                (slots.coordinator(a.handle, a.password), owner, None)
+                for a, owner in zip(coordinators, owners, strict=True)
+            ],
+            instance.kdf_params,
+        )
     finally:
-        conn.close()
-        keys.wipe(key)
+        store.lock()
     counts["seconds"] = round(time.monotonic() - started, 1)
     if as_json:
-        click.echo(json.dumps({"counts": counts, "accounts": demo_data.as_dicts(accounts)}))
+        body = {"counts": counts, "accounts": demo_data.as_dicts(accounts)}
+        click.echo(json.dumps({**body, "recovery_key": recovery}))
         return
     _print_demo(accounts, counts)
+    click.echo(RECOVERY_NOTICE.format(key=recovery))
 
 
 def _print_demo(accounts, counts: dict) -> None:

@@ -22,9 +22,9 @@ from casework.cli.common import (
 )
 from casework.store import StoreError
 from casework.store.db import DatabaseError
-from casework.vault import control, keys, purges
+from casework.vault import control, keys, memory, purges
 from casework.vault.store import check_instance
-from casework.web import lifecycle
+from casework.web import keyslots, lifecycle
 
 
 @click.command()
@@ -58,8 +58,9 @@ def init(instance: Instance, passphrase_stdin: bool, key_file: Path | None) -> N
 def serve(instance: Instance, host, port, no_tls, create, passphrase_stdin, key_file) -> None:
     """Serve casework over HTTPS with a self-signed certificate made on first start.
 
-    It starts sealed (locked: a coordinator unlocks it in the browser) unless it is given
-    the passphrase (--passphrase-stdin), a key file, or --init has just created the store.
+    It starts sealed (locked: a coordinator unlocks it in the browser with their own
+    sign-in) unless it is given the operator passphrase or the recovery key
+    (--passphrase-stdin), a key file, or --init has just created the store.
 
     Example: casework serve --port 8443
     """
@@ -69,6 +70,7 @@ def serve(instance: Instance, host, port, no_tls, create, passphrase_stdin, key_
     if no_tls and not _is_loopback(host):
         raise Failure("--no-tls is only allowed on a loopback address such as 127.0.0.1")
     check_instance(instance.path)
+    memory.protect()  # before any key exists: no core dump, no tracing, locked memory
     held = control.claim(instance.path)  # one server per instance, and no rekey meanwhile
     try:
         key = _serve_key(instance, create, passphrase_stdin, key_file, (host, port, no_tls))
@@ -115,6 +117,7 @@ def _serve(instance: Instance, host: str, port: int, no_tls: bool, key: bytearra
         lambda passphrase: lifecycle.unlock_answer(
             lifecycle.unlock_with_passphrase(app, passphrase, "control-socket")
         ),
+        commands=slot_commands(app),
     )
     try:
         channel.start()
@@ -193,3 +196,28 @@ def tls(instance: Instance, renew: bool) -> None:
     elif not cert_path.exists():
         raise Failure("no certificate yet: `casework serve` makes one on first start")
     click.echo(f"SHA-256 fingerprint: {server.fingerprint(cert_path)}")
+
+
+def slot_commands(app) -> dict:
+    """What `casework rotate`, `slots remove` and `recovery-key --new` ask a running server."""
+
+    def in_app(run):
+        def answer(argument: str) -> str:
+            if app.extensions["casework_store"].sealed:
+                return "sealed"
+            with app.app_context():
+                return run(argument)
+
+        return answer
+
+    def remove(slot_id: str) -> str:
+        file = app.extensions["casework_store"].slot_file
+        if slot_id not in {slot.id for slot in file.slots}:
+            return f"refused no slot {slot_id}"
+        return "rotated" if keyslots.rotate(app, (slot_id,)) else "refused the key was not rotated"
+
+    return {
+        "rotate": in_app(lambda _: "rotated" if keyslots.rotate(app) else "refused not rotated"),
+        "remove-slot": in_app(remove),
+        "recovery-key": in_app(lambda _: keyslots.new_recovery_key(app)),
+    }

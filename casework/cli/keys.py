@@ -11,6 +11,8 @@ import click
 
 from casework import clock
 from casework.cli.common import (
+    RECOVERY_NOTICE,
+    SECRET_LABEL,
     Failure,
     Instance,
     key_file_option,
@@ -59,18 +61,19 @@ def lock(instance: Instance) -> None:
 @passphrase_stdin
 @click.pass_obj
 def unlock(instance: Instance, passphrase_stdin: bool) -> None:
-    """Unlock the sealed server running on this instance with the store passphrase.
+    """Unlock the sealed server running on this instance with the operator passphrase or
+    the recovery key.
 
     For operators on the machine itself (through control.sock, mode 0600), e.g. after a
     reboot: the same as the unlock page, throttled the same way, and the purge runs first.
 
     Example: casework unlock
     """
-    if instance.store.keyed_by_key_file:
-        raise Failure("this store opens with its key file: start the server with --key-file")
-    answer = control.send(instance.path, "unlock", read_passphrase(passphrase_stdin))
+    secret = read_passphrase(passphrase_stdin, label=SECRET_LABEL)
+    answer = control.send(instance.path, "unlock", secret)
     messages = {
-        "wrong": "that passphrase does not open the store",
+        "wrong": "that passphrase or recovery key does not open the store",
+        "typo": "check the recovery key: a symbol is wrong",
         "busy": "another unlock is under way; try again in a moment",
         "key_file": "this store opens with its key file",
     }
@@ -85,23 +88,22 @@ def unlock(instance: Instance, passphrase_stdin: bool) -> None:
 @passphrase_stdin
 @click.pass_obj
 def rekey(instance: Instance, passphrase_stdin: bool) -> None:
-    """Change the store passphrase: re-encrypt every page under a new key and a new salt.
+    """Change the operator passphrase (its key slot; the master key stays the same).
 
-    With --passphrase-stdin: the current passphrase on the first line, the new one on the
-    second. Safe to interrupt: the store then opens with the old or the new passphrase.
-    Stop the server first.
+    With --passphrase-stdin: the current passphrase (or the recovery key) on the first
+    line, the new one on the second. Safe to interrupt: the store then opens with the old
+    or the new passphrase. Stop the server first. A copy of the old slot file still opens
+    with the old passphrase: `casework rotate` makes old copies useless.
 
     Example: casework rekey
     """
     store = instance.store
     params = instance.kdf_params
     with control.exclusive(_existing(instance)):
-        if store.keyed_by_key_file:
-            raise Failure("this store opens with a key file: it has no passphrase to change")
-        current = read_passphrase(passphrase_stdin, label="Current store passphrase")
+        current = read_passphrase(passphrase_stdin, label="Current passphrase or recovery key")
         new = read_passphrase(passphrase_stdin, new=True, label="New store passphrase")
         change_passphrase(store, current, new, params, _steps(4))
-    click.echo("The passphrase is changed: the old one no longer opens the store.")
+    click.echo("The operator passphrase is changed: the old one no longer opens the store.")
 
 
 @click.command()
@@ -153,7 +155,7 @@ def restore(instance: Instance, path: Path, force: bool, passphrase_stdin: bool,
     """
     store, settings = instance.store, instance.settings
     with control.exclusive(_existing(instance)):
-        if (store.path.exists() or store.salt_path.exists()) and not force:
+        if (store.path.exists() or store.keyring.exists) and not force:
             raise Failure(f"a store already exists in {instance.path}: add --force to replace it")
         backups.read_header(path)  # not a backup, or truncated: refused before any prompt
         secret = read_passphrase(passphrase_stdin, label="Backup passphrase")
@@ -170,6 +172,8 @@ def restore(instance: Instance, path: Path, force: bool, passphrase_stdin: bool,
         finally:
             keys.wipe(key)
     click.echo(f"Restored the store in {instance.path} from {path}.")
+    click.echo(RECOVERY_NOTICE.format(key=store.new_recovery_key))
+    click.echo("Coordinators get their own way in back at their next sign-in.")
 
 
 def _existing(instance: Instance) -> Path:

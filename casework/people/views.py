@@ -12,7 +12,7 @@ from flask_login import current_user
 from casework.people.forms import ROLE_LABELS, InviteForm, RoleForm
 from casework.store import invites, people, users
 from casework.store.db import Connection
-from casework.web import context
+from casework.web import context, keyslots
 from casework.web.context import get_db
 from casework.web.forms import Confirmation, ConfirmForm
 from casework.web.gate import roles
@@ -50,6 +50,7 @@ def _show_link(link: invites.Link, purpose: str, hours: int, person=None):
 def index():
     return render_template(
         "people/index.html",
+        unlockers=keyslots.unlockers(current_app),
         people=people.listing(get_db()),
         invite_form=InviteForm(),
         role_labels=ROLE_LABELS,
@@ -80,6 +81,7 @@ def person(public_id: str):
     return render_template(
         "people/person.html",
         person=found,
+        can_unlock=found.id in keyslots.unlockers(current_app),
         role_form=RoleForm(role=found.role),
         role_labels=ROLE_LABELS,
         last_seen=last_seen,
@@ -102,7 +104,31 @@ def change_role(public_id: str):
         flash(_("The group needs at least one active coordinator."), "error")
     else:
         flash(_("The role is changed."), "info")
+        if found.role == "coordinator" and form.role.data != "coordinator":
+            _rotated(keyslots.remove_and_rotate(current_app, found.id))
     return redirect(url_for("people.person", public_id=public_id))
+
+
+def _rotated(done: bool) -> None:
+    """What a coordinator's leaving did to the store key, said plainly."""
+    if not done:
+        flash(
+            _(
+                "The store key could not be changed (is the disk full?). Their sign-in no"
+                " longer unlocks the store, but ask the operator to run: casework rotate"
+            ),
+            "error",
+        )
+        return
+    flash(
+        _(
+            "The store key was changed: their old sign-in no longer unlocks the store, even"
+            " with an old copy of its files. Backups made before now still open with the"
+            " backup passphrase of their day: make a fresh backup (casework backup) and"
+            " destroy the old ones."
+        ),
+        "info",
+    )
 
 
 @bp.route("/<public_id>/deactivate", methods=["GET", "POST"])
@@ -120,6 +146,8 @@ def deactivate(public_id: str):
         flash(_("The group needs at least one active coordinator."), "error")
     else:
         flash(_("The account is deactivated and its sessions are ended."), "info")
+        if found.role == "coordinator":
+            _rotated(keyslots.remove_and_rotate(current_app, found.id))
     return redirect(url_for("people.person", public_id=public_id))
 
 
@@ -130,7 +158,17 @@ def _deactivate_confirmation(person: users.User) -> Confirmation:
             _(
                 "They are signed out everywhere at once and cannot sign in again until a"
                 " coordinator reactivates the account."
-            )
+            ),
+            *(
+                [
+                    _(
+                        "Their sign-in will no longer unlock the store: the store key is"
+                        " changed at once, which takes a few seconds for everyone."
+                    )
+                ]
+                if person.role == "coordinator"
+                else []
+            ),
         ],
         button=_("Deactivate"),
         action=url_for("people.deactivate", public_id=person.public_id),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
@@ -13,7 +13,7 @@ from casework.auth.views import hash_params
 from casework.profile.forms import ProfileForm
 from casework.rules import availability, languages, passwords
 from casework.store import people, second_factor, users
-from casework.web import context, labels
+from casework.web import context, keyslots, labels
 from casework.web.context import get_db
 from casework.web.gate import roles
 
@@ -69,6 +69,7 @@ def password():
         else:
             new_hash = passwords.hash_password(form.password.data, hash_params())
             people.change_password(conn, current_user, new_hash, now)
+            keyslots.refresh(current_app, current_user, form.password.data, changed=True)
             session.rotate()  # this device keeps going under a new session id
             flash(_("Your password is changed. Other devices are signed out."), "info")
             return redirect(url_for("profile.index"))

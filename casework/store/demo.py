@@ -59,7 +59,7 @@ def demo_password() -> str:
 
 def _people(scale: str, params: passwords.HashParams, now: int, rng: random.Random):
     volunteers = SCALES[scale][2]
-    coordinators = max(2, volunteers // 20)
+    coordinators = max(3, volunteers // 20)  # at least three, each with a key slot
     secrets_by_role = {"coordinator": demo_password(), "volunteer": demo_password()}
     hashes = {role: passwords.hash_password(pw, params) for role, pw in secrets_by_role.items()}
     accounts, rows = [], []

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from casework.rules import totp
+from casework.store import audit
 from casework.store.db import Connection, transaction
+
+# A recovery code is 14 characters; anything much longer is not worth hashing.
+MAX_CODE = 64
 
 
 def secret(conn: Connection, user_id: int) -> tuple[bytes | None, int | None]:
@@ -70,3 +74,19 @@ def reset(conn: Connection, user_id: int) -> None:
             "UPDATE users SET totp_secret = NULL, totp_last_step = NULL WHERE id = ?", (user_id,)
         )
         conn.execute("DELETE FROM recovery_codes WHERE user_id = ?", (user_id,))
+
+
+def matches(conn: Connection, user_id: int, typed: str, now: int) -> bool:
+    """Whether ``typed`` is a fresh TOTP code (its step is then used up) or an unused
+    recovery code (then spent, and audited).
+    """
+    found, last_step = secret(conn, user_id)
+    if found is None or len(typed) > MAX_CODE:
+        return False
+    step = totp.verify_code(found, typed, now, last_step)
+    if step is not None:
+        return use_step(conn, user_id, step)
+    if use_recovery_code(conn, user_id, typed):
+        audit.record(conn, now, user_id, "recovery_code.used")
+        return True
+    return False

@@ -30,8 +30,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from casework import clock
 from casework.store import StoreError, WrongKey
-from casework.store.db import checkpoint, connect, export_encrypted, integrity_problems, rekey
+from casework.store.db import connect, export_encrypted, integrity_problems
 from casework.vault import keys
 from casework.vault.store import Store
 
@@ -203,50 +204,36 @@ def restore(
     params: keys.KdfParams,
     step: Step,
 ) -> bytearray:
-    """Replace ``store`` by the backup at ``path``; return the restored store's key.
+    """Replace ``store`` by the backup at ``path``; return the restored store's master key.
 
-    ``new_secret`` is the restored store's key file, or a function asking its passphrase.
-    The new salt is written to ``store.salt.new`` first (see rekey.py): a crash leaves a
-    store that opens with the old secret or the new one.
+    ``new_secret`` is the restored store's key file, or a function asking its operator
+    passphrase. The restored store gets a new master key, a new slot file and a new
+    recovery key (``store.new_recovery_key``): coordinators get their slots back at their
+    next sign-in. A crash leaves the old store or the restored one, never neither.
     """
     backup_key = open_backup(path, backup_passphrase, step)
     work = store.instance / WORK_FILE
     try:
         _discard(work)
         extract(path, backup_key, work, step)
-        new_key = _new_store_key(store, new_secret, params)
-        step("re-encrypting under the store key")
-        conn = connect(work, backup_key)
-        try:
-            rekey(conn, new_key)
-            checkpoint(conn)
-        finally:
-            conn.close()
-        connect(work, new_key).close()
+        if isinstance(new_secret, Path):
+            exists = new_secret.exists()
+            secret = keys.read_key_file(new_secret) if exists else keys.write_key_file(new_secret)
+            credential = {"key_file": bytes(secret)}
+            keys.wipe(secret)
+        else:
+            passphrase = new_secret()
+            keys.check_passphrase(passphrase)
+            credential = {"passphrase": passphrase}
+        step("re-encrypting under a new master key")
         step("installing")
-        # --force was given, or there is no store; the old -wal must not meet the new file.
-        _discard_journal(store.path)
-        os.replace(work, store.path)
-        keys.fsync_dir(store.instance)
-        os.replace(store.pending_salt_path, store.salt_path)
-        keys.fsync_dir(store.instance)
+        master, store.new_recovery_key = store.keyring.install(
+            work, backup_key, clock.now(), params, **credential
+        )
     finally:
         _discard(work)
         keys.wipe(backup_key)
-    return new_key
-
-
-def _new_store_key(store: Store, new_secret: Callable[[], str] | Path, params) -> bytearray:
-    store.pending_salt_path.unlink(missing_ok=True)
-    if isinstance(new_secret, Path):
-        exists = new_secret.exists()
-        key = keys.read_key_file(new_secret) if exists else keys.write_key_file(new_secret)
-        keys.write_salt_file(store.pending_salt_path, params, key_file=True)
-        return key
-    passphrase = new_secret()
-    keys.check_passphrase(passphrase)
-    salt = keys.write_salt_file(store.pending_salt_path, params)
-    return keys.derive_key(passphrase, salt, params)
+    return master
 
 
 def _discard_journal(db_path: Path) -> None:

@@ -60,7 +60,8 @@ def exclusive(instance: Path) -> Iterator[None]:
 
 class LockChannel:
     """Listens on the control socket in a thread: ``lock`` locks, ``unlock`` followed by
-    the passphrase on the next line unlocks, ``status`` answers."""
+    the passphrase on the next line unlocks, ``status`` answers; ``commands`` adds more,
+    each taking the next line as its argument (rotating the key, removing a slot…)."""
 
     def __init__(
         self,
@@ -68,9 +69,11 @@ class LockChannel:
         on_lock: Callable[[], bool],
         sealed: Callable[[], bool],
         on_unlock: Callable[[str], str] | None = None,
+        commands: dict[str, Callable[[str], str]] | None = None,
     ):
         self.path = instance / SOCKET_FILE
         self.on_lock, self.sealed, self.on_unlock = on_lock, sealed, on_unlock
+        self.commands = {name.encode("ascii"): run for name, run in (commands or {}).items()}
         self._socket: socket.socket | None = None
 
     def start(self) -> None:
@@ -127,6 +130,9 @@ class LockChannel:
             conn.sendall(b"locked\n")
         elif command == b"status":
             conn.sendall(b"sealed\n" if self.sealed() else b"unlocked\n")
+        elif command in self.commands:
+            argument = rest.split(b"\n", 1)[0].decode("utf-8", "replace")
+            conn.sendall(self.commands[command](argument).encode("utf-8") + b"\n")
         else:
             conn.sendall(b"unknown\n")
 
@@ -159,4 +165,12 @@ def send(instance: Path, command: str, secret: str | None = None) -> str:
         if secret is not None:
             message += secret.encode("utf-8") + b"\n"
         client.sendall(message)
-        return client.recv(64).decode("ascii", "replace").strip()
+        answer = b""
+        while len(answer) < MAX_MESSAGE:
+            chunk = client.recv(MAX_MESSAGE)
+            if not chunk:
+                break
+            answer += chunk
+            if answer.endswith(b"\n"):
+                break
+        return answer.decode("utf-8", "replace").strip()

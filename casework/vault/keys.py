@@ -36,6 +36,13 @@ class KdfParams:
     memory_kib: int = 65536
     parallelism: int = 4
 
+    @classmethod
+    def from_settings(cls, settings: dict) -> KdfParams:
+        """The instance's cost (``kdf.*`` in config.toml)."""
+        return cls(
+            settings["kdf.time_cost"], settings["kdf.memory_kib"], settings["kdf.parallelism"]
+        )
+
 
 _derivations = 0
 _derivations_lock = threading.Lock()
@@ -56,9 +63,14 @@ def check_passphrase(passphrase: str) -> None:
 
 def derive_key(passphrase: str, salt: bytes, params: KdfParams) -> bytearray:
     """Derive the raw store key; a bytearray so that locking can overwrite it."""
+    return derive_raw(passphrase.encode("utf-8"), salt, params)
+
+
+def derive_raw(secret: bytes, salt: bytes, params: KdfParams) -> bytearray:
+    """Argon2id of ``secret``: 32 bytes, counted (one per unlock attempt, never per request)."""
     global _derivations
     key = hash_secret_raw(
-        passphrase.encode("utf-8"),
+        secret,
         salt,
         time_cost=params.time_cost,
         memory_cost=params.memory_kib,

@@ -1,29 +1,16 @@
-"""Passphrase rotation that a crash at any point cannot turn into a lost store.
+"""Changing the operator passphrase: its slot is replaced, the master key stays.
 
-The salt file and the store file are two files, so the change happens in steps that each
-leave something that opens:
-
-1. checkpoint: the whole store is in ``casework.db``, the -wal file is empty;
-2. the new salt goes to ``store.salt.new`` (fsync): the store still opens with the old
-   passphrase and ``store.salt``; a half-written new file is ignored;
-3. ``PRAGMA rekey`` re-encrypts every page in one transaction (in WAL mode, one commit
-   frame): before the commit the old key opens it, after it the new one does;
-4. checkpoint again, then prove that the new key opens the store and the old one does not;
-5. rename ``store.salt.new`` over ``store.salt`` (atomic, fsync of the folder).
-
-Opening while ``store.salt.new`` exists tries both salts (``Store.key_for``) and finishes
-or undoes the rename, so the old passphrase works until step 3 commits and the new one from
-then on.
+The new slot file (the operator slot made anew from the new passphrase, every other slot
+as it was) replaces the old one atomically, so a crash at any point leaves a store that
+opens with the old passphrase or the new one. A copy of the old slot file still opens
+with the old passphrase: ``casework rotate`` makes every old copy useless.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
-from casework.store import StoreError, WrongKey
-from casework.store.db import checkpoint, connect, rekey
-from casework.vault import keys
+from casework.vault import keys, slots
 from casework.vault.store import Store
 
 Step = Callable[[str], None]
@@ -32,38 +19,21 @@ Step = Callable[[str], None]
 def change_passphrase(
     store: Store, current: str, new: str, params: keys.KdfParams, step: Step
 ) -> None:
-    """Re-encrypt ``store`` under a key derived from ``new`` with a new salt."""
+    """Open with ``current`` (the operator passphrase or the recovery key), then give
+    the operator slot the passphrase ``new``.
+    """
     keys.check_passphrase(new)
     if new == current:
         raise keys.KeyProblem("the new passphrase is the same as the current one")
-    old_key = store.key_for(current)  # also settles a change that was interrupted earlier
-    new_key: bytearray | None = None
+    step("opening")
+    store.unlock(store.key_for(current, params))
     try:
-        conn = connect(store.path, old_key)
-        try:
-            step("checkpoint")
-            checkpoint(conn)
-            new_salt = keys.write_salt_file(store.pending_salt_path, params)
-            new_key = keys.derive_key(new, new_salt, params)
-            step("re-encrypting every page")
-            rekey(conn, new_key)
-            checkpoint(conn)
-        finally:
-            conn.close()
+        step("writing the new slot")
+        old = [slot.id for slot in store.slot_file.of_kind(slots.OPERATOR)]
+        store.add_slot(slots.operator(new), params, replaces=old[0] if old else None)
         step("verifying")
-        _prove_rotation(store, old_key, new_key)
-        os.replace(store.pending_salt_path, store.salt_path)
-        keys.fsync_dir(store.instance)
-        step("done")
+        check = Store(store.instance)
+        keys.wipe(check.key_for(new, params))
     finally:
-        keys.wipe(old_key)
-        keys.wipe(new_key)
-
-
-def _prove_rotation(store: Store, old_key: bytearray, new_key: bytearray) -> None:
-    store.prove(new_key)
-    try:
-        store.prove(old_key)
-    except WrongKey:
-        return
-    raise StoreError("the old passphrase still opens the store: the change did not happen")
+        store.lock()
+    step("done")

@@ -27,12 +27,13 @@ PUBLIC_ENDPOINTS = frozenset(
         "links.follow",
         "links.finish",
         "seal.unlock",
+        "seal.unlock_coordinator",
     }
 )
 # All a coordinator without a second factor may reach: they enrol before seeing any data.
 ENROLMENT_ENDPOINTS = frozenset({"auth.enrol", "auth.signout"})
 # Reachable while the store is sealed (no key in memory).
-SEALED_ENDPOINTS = frozenset({"static", "home.health", "seal.unlock"})
+SEALED_ENDPOINTS = frozenset({"static", "home.health", "seal.unlock", "seal.unlock_coordinator"})
 ROLES = ("coordinator", "volunteer")
 
 CSP = "; ".join(

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from flask import Flask, current_app, g
 from flask_login import current_user
 
-from casework.store import WrongKey, sessions
+from casework.store import WrongKey, sessions, vault_state
 from casework.store.db import Connection, Error, checkpoint
-from casework.vault import keys, purges
-from casework.vault.store import Store
+from casework.vault import purges, slots
+from casework.vault.keys import KdfParams, KeyProblem
+from casework.vault.store import RecoveryKeyTypo, Store
 from casework.web import cards
 from casework.web.context import app_now
 from casework.web.errors import sealed_page, unexpected
@@ -41,7 +42,8 @@ class Lifecycle:
 
     def __init__(self) -> None:
         self.unlocking = threading.Lock()
-        self.throttle = Throttle(UNLOCK)
+        self.throttle = Throttle(UNLOCK)  # per address
+        self.pseudonyms = Throttle(UNLOCK)  # per pseudonym typed on the sealed page
         # None until the first check after an unlock, which starts the countdown.
         self.last_active: int | None = None
         self.locks = 0
@@ -70,10 +72,11 @@ def unlock_with_key(app: Flask, key: bytearray) -> None:
 
 
 def unlock_with_passphrase(app: Flask, passphrase: str, address: str) -> UnlockOutcome:
-    """Try the store passphrase from ``address``: throttled, one unlock at a time."""
+    """Try the operator passphrase or the recovery key from ``address``: throttled, one
+    unlock at a time. A recovery-key unlock is recorded, so that the coordinators are
+    asked to make a new one.
+    """
     lifecycle, store, now = state(app), _store(app), app_now(app)
-    if store.keyed_by_key_file:
-        return UnlockOutcome("key_file")
     wait = lifecycle.throttle.wait_seconds(address, now)
     if wait:
         log.warning("unlock refused by the throttle (%d refused)", lifecycle.throttle.refused)
@@ -85,11 +88,18 @@ def unlock_with_passphrase(app: Flask, passphrase: str, address: str) -> UnlockO
         if not store.sealed:
             return UnlockOutcome()
         try:
-            unlock_with_key(app, store.key_for(passphrase))
-        except (WrongKey, keys.KeyProblem):
+            key = store.key_for(passphrase, KdfParams.from_settings(app.config["CASEWORK"]))
+        except RecoveryKeyTypo:
+            return UnlockOutcome("typo")
+        except (WrongKey, KeyProblem):
             lifecycle.throttle.record_failure(address, now)
             log.warning("unlock failed (%d failure(s) so far)", lifecycle.throttle.failures)
             return UnlockOutcome("wrong")
+        slot = store.opened.slot
+        unlock_with_key(app, key)
+        store.touch_slot(slot.id)
+        if slot.kind == slots.RECOVERY:
+            vault_state.recovery_used(store.conn(), now)
         lifecycle.throttle.clear(address)
         log.info("unlocked")
         return UnlockOutcome()

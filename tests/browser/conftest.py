@@ -167,6 +167,41 @@ def sealed_server(instance):
     stop_server(process)
 
 
+# Three coordinators of a sealed server, each with a key slot and a second factor.
+TEAM_SECRETS = {
+    "ash": bytes(range(1, 21)),
+    "birch": bytes(range(2, 22)),
+    "cedar": bytes(range(3, 23)),
+}
+
+
+@pytest.fixture
+def sealed_team_server(instance):
+    """`casework serve` started sealed over a store whose three coordinators each have
+    their own key slot (made the way their first sign-in makes it)."""
+    from helpers.accounts import stored_account
+    from helpers.instance import CHEAP_KDF, PASSPHRASE, PASSWORD
+
+    from casework.vault import slots
+    from casework.vault.store import Store
+
+    store = Store(instance)
+    store.unlock(store.create(PASSPHRASE, CHEAP_KDF))
+    try:
+        made = [
+            stored_account(store.conn(), h, "coordinator", 0, s) for h, s in TEAM_SECRETS.items()
+        ]
+        store.add_slots(
+            [(slots.coordinator(user.handle, PASSWORD), user.id, None) for user in made], CHEAP_KDF
+        )
+    finally:
+        store.lock()
+    port = free_port()
+    process, _ = start_server(instance, port)
+    yield RunningServer(process, port, None)
+    stop_server(process)
+
+
 @pytest.fixture
 def live_server_with_volunteer(instance):
     """Like live_server, but the store exists before the server starts, with two setup

@@ -1,0 +1,198 @@
+"""Key slots on their own: the recovery key's written form, the slot file's cryptography.
+
+The store-level behaviour (unlocking, rotation, upgrade) is in test_key_slots.py.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from casework.rules import recovery_key
+from casework.rules.codes import ALPHABET
+from casework.vault import keys, slots
+
+CHEAP = keys.KdfParams(time_cost=1, memory_kib=8, parallelism=1)
+MASTER = bytes(range(32))
+
+
+def make_file(credentials, store_id="a" * 32, epoch=1, master=MASTER, params=CHEAP):
+    made = [
+        slots.new_slot(
+            c.kind,
+            lambda slot, c=c: slots.stretch(c, store_id, dataclasses.replace(slot, kdf=params)),
+            store_id,
+            1_800_000_000,
+            params,
+        )
+        for c in credentials
+    ]
+    return slots.seal(slots.SlotFile(store_id, epoch, tuple(made)), master, epoch)
+
+
+# --- the recovery key ----------------------------------------------------------------
+
+
+@given(st.binary(min_size=32, max_size=32))
+def test_a_recovery_key_reads_back_to_its_bytes_however_it_is_typed(key):
+    written = recovery_key.encode(key)
+    assert len(written.split("-")) == 9 and all(len(g) == 6 for g in written.split("-"))
+    assert recovery_key.decode(written) == key
+    assert recovery_key.decode(written.replace("-", "").lower()) == key
+    assert recovery_key.decode(" ".join(written.split("-"))) == key
+
+
+@given(st.binary(min_size=32, max_size=32), st.integers(0, 53), st.sampled_from(ALPHABET))
+def test_one_mistyped_symbol_says_check_the_recovery_key(key, position, symbol):
+    written = recovery_key.encode(key).replace("-", "")
+    if written[position] == symbol:
+        return
+    typo = written[:position] + symbol + written[position + 1 :]
+    with pytest.raises(recovery_key.RecoveryKeyTypo, match="check the recovery key"):
+        recovery_key.decode(typo)
+
+
+@given(st.binary(min_size=32, max_size=32), st.integers(0, 52))
+def test_two_swapped_neighbours_in_a_half_are_caught(key, position):
+    written = recovery_key.encode(key).replace("-", "")
+    if position == recovery_key.HALF or written[position] == written[position + 1]:
+        return  # across the two halves' boundary, or nothing changes
+    swapped = (
+        written[:position] + written[position + 1] + written[position] + written[position + 2 :]
+    )
+    with pytest.raises(recovery_key.RecoveryKeyTypo):
+        recovery_key.decode(swapped)
+
+
+@pytest.mark.parametrize(
+    "typed", ["", "x" * 300, "0" * 54, "ABC", "\ud800" * 54, "A" * 53, "A" * 55]
+)
+def test_anything_else_is_not_a_recovery_key(typed):
+    assert not recovery_key.looks_like(typed) or len(typed) == 54
+    with pytest.raises(recovery_key.RecoveryKeyTypo):
+        recovery_key.decode(typed)
+
+
+def test_recovery_keys_are_random():
+    assert len({bytes(recovery_key.new()) for _ in range(50)}) == 50
+
+
+# --- the slot file ------------------------------------------------------------------
+
+
+def test_each_credential_opens_its_own_slot_and_nothing_else():
+    people = [slots.coordinator(f"coord{i}", f"password of person {i}") for i in range(3)]
+    rk = bytes(recovery_key.new())
+    file = make_file([*people, slots.operator("operator passphrase"), slots.recovery(rk)])
+    for credential in [*people, slots.operator("operator passphrase"), slots.recovery(rk)]:
+        opened = slots.open_file(slots.loads(slots.dumps(file)), credential)
+        assert opened is not None and bytes(opened.master) == MASTER
+        assert opened.slot.kind == credential.kind
+    wrong = [
+        slots.coordinator("coord0", "password of person 1"),
+        slots.coordinator("coord1", "password of person 0"),
+        slots.coordinator("nobody", "password of person 0"),
+        slots.operator("another passphrase"),
+        slots.recovery(bytes(32)),
+    ]
+    for credential in wrong:
+        assert slots.open_file(file, credential) is None
+
+
+def test_the_pseudonym_is_read_as_typed_at_sign_in():
+    file = make_file([slots.coordinator("River", "a long password here")])
+    assert slots.open_file(file, slots.coordinator(" river ", "a long password here"))
+
+
+def test_one_attempt_costs_one_derivation_whatever_the_number_of_slots():
+    people = [slots.coordinator(f"c{i}", f"password number {i}") for i in range(20)]
+    file = make_file(people)
+    before = keys.derivation_count()
+    assert slots.open_file(file, people[-1]) is not None
+    assert keys.derivation_count() - before == 1
+    before = keys.derivation_count()
+    assert slots.open_file(file, slots.coordinator("c0", "wrong")) is None
+    assert keys.derivation_count() - before == 1
+
+
+def test_the_file_names_nobody():
+    file = make_file([slots.coordinator("riverhandle", "a long password here")])
+    text = slots.dumps(file)
+    assert b"riverhandle" not in text and b"a long password" not in text
+    assert bytes(MASTER).hex().encode() not in text and MASTER not in text
+
+
+def test_salts_and_nonces_never_repeat():
+    file = make_file([slots.coordinator("same", "same password here")] * 30)
+    salts = [slot.salt for slot in file.slots]
+    nonces = [slot.private_box[: slots.NONCE_BYTES] for slot in file.slots]
+    encs = [slot.sealed[:32] for slot in file.slots]  # HPKE's ephemeral public keys
+    assert len(set(salts)) == len(set(nonces)) == len(set(encs)) == 30
+    resealed = slots.seal(file, MASTER, 2)
+    assert not {s.sealed[:32] for s in resealed.slots} & set(encs)
+
+
+def refused(file, credential) -> bool:
+    """Opening gives nothing, or says the file was edited; never the master key."""
+    try:
+        return slots.open_file(file, credential) is None
+    except slots.SlotProblem:
+        return True
+
+
+def edited(file, **changes):
+    first = dataclasses.replace(file.slots[0], **changes)
+    return dataclasses.replace(file, slots=(first, *file.slots[1:]))
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda f: dataclasses.replace(f, epoch=f.epoch + 1),  # epoch changed
+        lambda f: dataclasses.replace(f, store_id="b" * 32),  # another store's id
+        lambda f: edited(f, kind="recovery"),  # a slot passed off as another kind
+        lambda f: edited(f, id="0" * 16),  # renamed
+        lambda f: dataclasses.replace(f, slots=f.slots[:1]),  # other slots dropped
+        lambda f: dataclasses.replace(f, mac=bytes(32)),
+    ],
+)
+def test_an_edited_file_is_refused_not_opened(tamper):
+    credential = slots.operator("operator passphrase")
+    file = make_file([credential, slots.coordinator("x", "another password")])
+    assert slots.open_file(file, credential) is not None
+    assert refused(tamper(file), credential)
+
+
+def test_a_slot_moved_into_another_stores_file_does_not_open():
+    credential = slots.operator("operator passphrase")
+    ours = make_file([credential], store_id="a" * 32)
+    theirs = make_file([slots.operator("x" * 20)], store_id="b" * 32, master=bytes(32))
+    mixed = dataclasses.replace(theirs, slots=(ours.slots[0], *theirs.slots))
+    assert refused(mixed, credential)
+
+
+@pytest.mark.parametrize(
+    "data", [b"", b"{", b'{"format": "other"}', b"\x00" * 100, b'{"format": "casework-slots-1"}']
+)
+def test_a_damaged_file_says_so(data):
+    with pytest.raises(slots.SlotProblem, match="damaged"):
+        slots.loads(data)
+
+
+def test_a_truncated_file_says_so():
+    data = slots.dumps(make_file([slots.operator("operator passphrase")]))
+    for cut in (len(data) // 3, len(data) // 2, len(data) - 5):
+        with pytest.raises(slots.SlotProblem):
+            slots.loads(data[:cut])
+
+
+def test_the_file_is_written_atomically_and_private(tmp_path):
+    path = tmp_path / slots.SLOT_FILE
+    file = make_file([slots.operator("operator passphrase")])
+    slots.write(path, file)
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert slots.read(path) == file
+    assert [p.name for p in tmp_path.iterdir()] == [slots.SLOT_FILE]  # no temporary left
