@@ -14,6 +14,7 @@ from casework.web import (
     context,
     errors,
     gate,
+    hosts,
     i18n,
     labels,
     lifecycle,
@@ -53,6 +54,7 @@ def create_app(
     store = Store(instance)
     app.extensions["casework_store"] = store
     context.init_app(app)
+    hosts.init_app(app)  # before the gate: an unknown Host is refused before anything runs
     gate.init_app(app)
     sessions.init_app(app)
     i18n.init_app(app)
