@@ -17,8 +17,9 @@ from casework.vault.store import Store
 @pytest.fixture
 def instance(tmp_path: Path) -> Path:
     path = tmp_path / "instance"
-    path.mkdir()
+    path.mkdir(mode=0o700)
     (path / "config.toml").write_text(CHEAP_CONFIG)
+    (path / "config.toml").chmod(0o600)
     return path
 
 
