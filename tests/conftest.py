@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,19 @@ from helpers.instance import CHEAP_CONFIG, CHEAP_KDF, NOW, PASSPHRASE
 from casework import create_app
 from casework.cli import cli
 from casework.vault.store import Store
+
+
+def pytest_configure(config) -> None:
+    # As `casework` itself sets at start: files made by fixtures are the owner's only.
+    os.umask(0o077)
+
+
+@pytest.fixture
+def shell_umask():
+    """A shell's usual umask (022) for one test, to show a command does not rely on it."""
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
 
 
 @pytest.fixture

@@ -87,15 +87,14 @@ def test_the_demo_bar_makes_a_new_folder_0700(tmp_path):
     assert stat.S_IMODE(new.stat().st_mode) == 0o700
 
 
-def test_init_makes_a_missing_folder_and_every_file_is_the_owners_only(tmp_path):
+def test_init_makes_a_missing_folder_and_every_file_is_the_owners_only(tmp_path, shell_umask):
     new = tmp_path / "fresh"
-    os.umask(0o022)  # what a shell usually has: the command must not rely on it
     result = CliRunner().invoke(
         cli, ["--instance", str(new), "init", "--passphrase-stdin"], input=PASSPHRASE + "\n"
     )
     assert result.exit_code == 0, result.output
     backup = tmp_path / "copy.backup"
-    os.umask(0o022)
+    os.umask(0o022)  # the first command set 077 in this process: back to the shell's
     result = CliRunner().invoke(
         cli,
         ["--instance", str(new), "backup", str(backup), "--passphrase-stdin"],
