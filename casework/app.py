@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from casework import auth, cases, config, home, people, profile, retention, seal, tasks
+from casework import auth, cases, config, connect, home, people, profile, retention, seal, tasks
 from casework.vault.store import Store
 from casework.web import (
     cards,
@@ -73,6 +73,7 @@ def create_app(
     app.register_blueprint(cases.bp)
     app.register_blueprint(tasks.bp)
     app.register_blueprint(retention.bp)
+    app.register_blueprint(connect.bp)
 
     if key is not None:
         lifecycle.unlock_with_key(app, key)

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from casework import addresses
+from casework.vault import health
 
 TLS_DIR = "tls"
 CERT_FILE = "cert.pem"
@@ -29,7 +30,7 @@ VALID_DAYS = 397
 # A phone whose clock is a little behind must not see a certificate "not yet valid".
 CLOCK_SKEW = dt.timedelta(minutes=5)
 # Coordinators are warned this long before the certificate expires.
-WARN_DAYS = 30
+WARN_DAYS = health.CERTIFICATE_WARN_DAYS
 
 
 class CertificateProblem(Exception):
@@ -63,12 +64,6 @@ def fingerprint(cert: x509.Certificate) -> str:
     """SHA-256 fingerprint in the colon form browsers show."""
     digest = cert.fingerprint(hashes.SHA256()).hex().upper()
     return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
-
-
-def short_groups(fingerprint_text: str) -> list[str]:
-    """The fingerprint in 16 groups of four characters, easier to compare aloud."""
-    flat = fingerprint_text.replace(":", "")
-    return [flat[i : i + 4] for i in range(0, len(flat), 4)]
 
 
 def served(cert_path: Path, own: bool) -> Served:

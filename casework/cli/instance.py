@@ -293,7 +293,7 @@ def tls(instance: Instance, renew: bool, qr: bool) -> None:
 def _show_certificate(cert) -> None:
     fingerprint = certificates.fingerprint(cert)
     say(m.TLS_FINGERPRINT, fingerprint=fingerprint)
-    say(m.TLS_FINGERPRINT_GROUPS, groups=" ".join(certificates.short_groups(fingerprint)))
+    say(m.TLS_FINGERPRINT_GROUPS, groups=" ".join(hosts.fingerprint_groups(fingerprint)))
     expires = cert.not_valid_after_utc
     days = (expires - dt.datetime.now(dt.UTC)).days
     say(m.TLS_EXPIRES, date=expires.date().isoformat(), days=max(days, 0))

@@ -13,6 +13,7 @@ from casework.store.db import Connection
 
 DAY = 86400
 BACKUP_WARN_DAYS = 14
+CERTIFICATE_WARN_DAYS = 30
 # VACUUM writes a compacted copy (a temporary file) and then every page again through the
 # WAL: about twice the store's size must be free for a purge to finish compacting.
 COMPACTION_FACTOR = 2

@@ -66,3 +66,28 @@ def init_app(app: Flask) -> None:
     app.config["CASEWORK_HOSTS"] = accepted_hosts(app.config["CASEWORK"])
     app.config.setdefault("CASEWORK_SERVED", None)
     app.before_request(check_host)
+
+
+def served() -> dict | None:
+    """What `casework serve` said it serves (URLs, fingerprint, expiry), or None."""
+    return current_app.config["CASEWORK_SERVED"]
+
+
+def phone_url() -> str:
+    """The address a phone on the local network should open: ``public_url``, else this
+    request's host unless it is a loopback one (a phone cannot reach that), else the first
+    address served."""
+    public = current_app.config["CASEWORK"]["public_url"]
+    if public:
+        return public
+    here = request.host_url.rstrip("/")
+    urls = (served() or {}).get("urls") or []
+    if normalise(request.host) in LOOPBACK and urls:
+        return urls[0]
+    return here
+
+
+def fingerprint_groups(fingerprint: str) -> list[str]:
+    """A colon fingerprint in groups of four characters, easier to compare aloud."""
+    flat = fingerprint.replace(":", "")
+    return [flat[i : i + 4] for i in range(0, len(flat), 4)]
