@@ -1,5 +1,6 @@
-"""Production serving over TLS from the one process that holds the key: certificates here,
-the asyncio front and its worker pool in ``casework.serving`` (see docs/serving.md)."""
+"""Production serving over TLS from the one process that holds the key: the asyncio front
+and its worker pool are in ``casework.serving`` (see docs/serving.md), the certificate in
+``casework.certificates``."""
 
 from __future__ import annotations
 
