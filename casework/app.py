@@ -7,13 +7,14 @@ from typing import Any
 
 from flask import Flask
 
-from casework import auth, cases, config, home, people, profile, retention, seal, tasks
+from casework import auth, cases, config, connect, home, people, profile, retention, seal, tasks
 from casework.vault.store import Store
 from casework.web import (
     cards,
     context,
     errors,
     gate,
+    hosts,
     i18n,
     labels,
     lifecycle,
@@ -53,6 +54,7 @@ def create_app(
     store = Store(instance)
     app.extensions["casework_store"] = store
     context.init_app(app)
+    hosts.init_app(app)  # before the gate: an unknown Host is refused before anything runs
     gate.init_app(app)
     sessions.init_app(app)
     i18n.init_app(app)
@@ -71,6 +73,7 @@ def create_app(
     app.register_blueprint(cases.bp)
     app.register_blueprint(tasks.bp)
     app.register_blueprint(retention.bp)
+    app.register_blueprint(connect.bp)
 
     if key is not None:
         lifecycle.unlock_with_key(app, key)

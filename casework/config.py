@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import tomllib
+import urllib.parse
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +20,9 @@ from casework.rules.languages import SPOKEN
 CONFIG_FILE = "config.toml"
 LANGUAGES = ("fr", "en", "es")
 RETENTION_CEILING_DAYS = 365
+HOST_NAME = re.compile(
+    r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*"
+)
 
 
 class ConfigError(Exception):
@@ -52,6 +56,29 @@ def _is_host(value: Any) -> bool:
     except ValueError:
         return value == "localhost"
     return True
+
+
+def _is_public_url(value: Any) -> bool:
+    """Empty (links use the address served), or an https URL with a host and no path."""
+    if value == "":
+        return True
+    if not isinstance(value, str) or any(c.isspace() for c in value):
+        return False
+    try:
+        parts = urllib.parse.urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return False
+    return (
+        parts.scheme == "https"
+        and bool(parts.hostname)
+        and parts.path in ("", "/")
+        and not (parts.query or parts.fragment or parts.username or parts.password)
+    )
+
+
+def _is_host_name(value: Any) -> bool:
+    return isinstance(value, str) and bool(HOST_NAME.fullmatch(value))
 
 
 def _is_zone(value: Any) -> bool:
@@ -153,6 +180,16 @@ SETTINGS: dict[str, Setting] = {
         SPOKEN_LANGUAGES, _keys(r"[a-z]{2,3}"), "a list of language codes like fr, en, es"
     ),
     "key_file": Setting("", lambda v: isinstance(v, str), "a path to a 32-byte key file"),
+    # Links, QR codes and the accepted Host header; "" means the address actually served.
+    "public_url": Setting("", _is_public_url, "an https URL like https://casework.example.org"),
+    "allowed_hosts": Setting(
+        (),
+        lambda v: isinstance(v, list | tuple) and all(map(_is_host_name, v)),
+        "a list of lower-case host names or addresses",
+    ),
+    # A certificate of the group's own (a real domain name); "" = the self-signed one.
+    "tls.certificate": Setting("", lambda v: isinstance(v, str), "a path to a PEM certificate"),
+    "tls.private_key": Setting("", lambda v: isinstance(v, str), "a path to a PEM private key"),
 }
 
 
@@ -187,6 +224,11 @@ def validate(values: dict[str, Any]) -> dict[str, Any]:
             f"{CONFIG_FILE}: serving.max_connections_per_address must not exceed "
             "serving.max_connections"
         )
+    if bool(settings["tls.certificate"]) != bool(settings["tls.private_key"]):
+        raise ConfigError(
+            f"{CONFIG_FILE}: tls.certificate and tls.private_key go together: set both or none"
+        )
+    settings["public_url"] = settings["public_url"].rstrip("/")
     return settings
 
 

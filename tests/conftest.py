@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -14,11 +15,25 @@ from casework.cli import cli
 from casework.vault.store import Store
 
 
+def pytest_configure(config) -> None:
+    # As `casework` itself sets at start: files made by fixtures are the owner's only.
+    os.umask(0o077)
+
+
+@pytest.fixture
+def shell_umask():
+    """A shell's usual umask (022) for one test, to show a command does not rely on it."""
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
 @pytest.fixture
 def instance(tmp_path: Path) -> Path:
     path = tmp_path / "instance"
-    path.mkdir()
+    path.mkdir(mode=0o700)
     (path / "config.toml").write_text(CHEAP_CONFIG)
+    (path / "config.toml").chmod(0o600)
     return path
 
 

@@ -39,6 +39,15 @@ def test_defaults_match_the_documented_retention():
             "[serving]\nmax_connections = 100\nmax_connections_per_address = 200",
             "serving.max_connections_per_address",
         ),
+        ("public_url = 'http://casework.example.org'", "public_url"),
+        ("public_url = 'casework.example.org'", "public_url"),
+        ("public_url = 'https://'", "public_url"),
+        ("public_url = 'https://casework.example.org/path'", "public_url"),
+        ("public_url = 'https://casework.example.org:99999'", "public_url"),
+        ("public_url = 'https://a b.org'", "public_url"),
+        ("public_url = 42", "public_url"),
+        ("allowed_hosts = ['Bad Host!']", "allowed_hosts"),
+        ("[tls]\ncertificate = 'c.pem'", "tls.private_key"),
         ("colour = 'blue'", "colour"),
         ("[retention]\ndormant_flag_days = 90\ndormant_close_days = 60", "dormant_close_days"),
     ],
@@ -66,3 +75,17 @@ def test_valid_overrides_are_kept(tmp_path):
     assert settings["port"] == 9443
     assert settings["default_language"] == "es"
     assert settings["retention.closed_case_days"] == 7
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ("https://casework.example.org", "https://casework.example.org"),
+        ("https://casework.example.org/", "https://casework.example.org"),
+        ("https://192.0.2.9:8443", "https://192.0.2.9:8443"),
+        ("", ""),
+    ],
+)
+def test_public_url_is_kept_without_a_trailing_slash(tmp_path, given, kept):
+    (tmp_path / "config.toml").write_text(f"public_url = '{given}'\n")
+    assert config.load(tmp_path)["public_url"] == kept

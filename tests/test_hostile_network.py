@@ -5,6 +5,8 @@ and clients that vanish leave no traceback and no address or port in its output.
 
 from __future__ import annotations
 
+import contextlib
+import re
 import socket
 import ssl
 import time
@@ -167,3 +169,30 @@ def test_vanishing_clients_leave_no_traceback_and_no_address_in_the_output(serve
     for address in ("127.0.0.7", "127.0.0.8", *HOSTILE_SOURCES):
         assert address not in output
     assert not any(f":{port}" in output or f" {port}" in output for port in seen_ports)
+
+
+def test_phones_refusing_the_certificate_make_one_counted_line_not_one_each(tmp_path):
+    """A phone that has not accepted the certificate yet drops the handshake: at most one
+    line a minute (here, the one at stop) counts them, never a line (or lines) for each."""
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    (instance / "config.toml").write_text(CHEAP_CONFIG)
+    Store(instance).create(PASSPHRASE, CHEAP_KDF)
+    served = Served(instance)
+    strict = ssl.create_default_context()  # does not trust the self-signed certificate
+    for number in range(20):
+        sock = connect(served.port, "127.0.0.1")
+        if number % 2:
+            sock.close()  # gone before any TLS
+            continue
+        with contextlib.suppress(ssl.SSLError, OSError):
+            strict.wrap_socket(sock, server_hostname="localhost")  # refused by the client
+        sock.close()
+    time.sleep(0.5)
+    output = served.stop()
+    said = [line for line in output.splitlines() if not line.startswith("DEBUG")]
+    about_tls = [line for line in said if "handshake" in line.lower() or "ssl" in line.lower()]
+    assert len(about_tls) == 1, output
+    assert int(re.search(r"TLS handshakes failed or too slow (\d+)", about_tls[0])[1]) >= 10
+    assert "Traceback" not in output
+    assert not any(line[:1].isspace() for line in output.splitlines() if line.strip()), output

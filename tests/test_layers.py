@@ -16,7 +16,9 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "casework"
 WEB_FRAMEWORKS = ("flask", "flask_babel", "flask_login", "flask_wtf", "werkzeug", "wtforms")
-BLUEPRINTS = ("auth", "cases", "home", "people", "profile", "retention", "seal", "tasks")
+BLUEPRINTS = (
+    "auth", "cases", "connect", "home", "people", "profile", "retention", "seal", "tasks"
+)  # fmt: skip
 LOWER = ("casework.rules", "casework.store", "casework.vault")
 # What a string holding an SQL statement starts with (upper case, as every statement here).
 SQL = re.compile(

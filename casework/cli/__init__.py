@@ -7,30 +7,43 @@ May import every layer below it; nothing imports it but ``casework.__main__``.
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
 import click
 
 from casework import config
-from casework.cli import demo, instance, keys, people, purge, slots
+from casework.cli import demo, instance, keys, people, purge, slots, status
+from casework.cli import messages as m
 from casework.cli.common import EXIT_FAILURE, EXIT_USAGE, Failure, Instance
 from casework.store import StoreError, WrongKey
 from casework.vault import keys as key_material
 
+# Files this process creates are its user's only: store, -wal, -shm, salt, keys, backups.
+PRIVATE_UMASK = 0o077
+
 
 class CaseworkGroup(click.Group):
-    """Turns the operator-facing errors into one line on stderr and an exit status."""
+    """Turns every error into one line on stderr and an exit status: never a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise  # click's own: usage errors, Ctrl-C, --help
         except config.ConfigError as exc:
             message, status = str(exc), EXIT_USAGE
         except WrongKey:
-            message, status = "the passphrase or key does not open this store", EXIT_FAILURE
+            message, status = m.WRONG_KEY, EXIT_FAILURE
         except (Failure, StoreError, key_material.KeyProblem) as exc:
             message, status = str(exc), getattr(exc, "status", EXIT_FAILURE)
+        except OSError as exc:
+            where = exc.filename or ctx.obj.path
+            message = m.OS_ERROR.format(path=where, reason=exc.strerror or type(exc).__name__)
+            status = EXIT_FAILURE
+        except Exception as exc:  # a bug: one line naming its kind, never its content
+            message, status = m.UNEXPECTED.format(kind=type(exc).__name__), EXIT_FAILURE
         click.echo(f"casework: {message}", err=True)
         ctx.exit(status)
 
@@ -50,7 +63,8 @@ def cli(ctx: click.Context, instance: Path) -> None:
 
     Example: casework --instance /srv/casework serve
     """
-    ctx.obj = Instance(instance.resolve())
+    os.umask(PRIVATE_UMASK)
+    ctx.obj = Instance(instance.expanduser().resolve())
 
 
 for command in (
@@ -65,6 +79,7 @@ for command in (
     keys.restore,
     people.invite,
     instance.tls,
+    status.status,
     demo.demo,
     slots.rotate,
     slots.recovery_key,

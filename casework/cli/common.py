@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import functools
-import ipaddress
-import socket
+import os
+import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,22 +12,17 @@ from typing import Any
 
 import click
 
-from casework import clock, config
-from casework.store import invites
+from casework import addresses, clock, config
+from casework.cli import messages as m
+from casework.cli.messages import EXIT_FAILURE, EXIT_USAGE, Failure, fail, say
+from casework.store import StoreError, WrongKey, invites
 from casework.store.db import connect
-from casework.vault import keys, memory
-from casework.vault.store import Store
+from casework.vault import control, keys, memory
+from casework.vault.store import Store, check_instance
 
-EXIT_FAILURE = 1
-EXIT_USAGE = 2
-
-
-class Failure(Exception):
-    """A one-line message for the operator and an exit status."""
-
-    def __init__(self, message: str, status: int = EXIT_FAILURE) -> None:
-        super().__init__(message)
-        self.status = status
+__all__ = ["EXIT_FAILURE", "EXIT_USAGE", "Failure", "Instance"]
+# Passphrases typed at a terminal: a typo or a refused one is asked again, this often.
+TRIES = 3
 
 
 @dataclass
@@ -47,13 +42,38 @@ class Instance:
         return keys.KdfParams.from_settings(self.settings)
 
 
-SECRET_LABEL = "Operator passphrase or recovery key"  # noqa: S105  (a prompt)
-RECOVERY_NOTICE = (
-    "Recovery key (write it down now, keep it in a sealed envelope; it is shown only once):\n"
-    "  {key}\n"
-    "It opens the store when no coordinator can sign in (the unlock page, or"
-    " --passphrase-stdin)."
-)
+def prepare_instance(instance: Instance, create: bool = False) -> None:
+    """Fail in one line on an unusable instance folder; make a missing one (0700) when
+    ``create`` and its parent exists. Runs before any prompt."""
+    path = instance.path
+    if create and not path.exists() and not path.is_symlink():
+        if not path.parent.is_dir():
+            raise fail(m.NO_PARENT, path=path.parent)
+        path.mkdir(mode=0o700)
+        say(m.CREATED_FOLDER, err=True, path=path)
+    try:
+        check_instance(path)
+    except StoreError as exc:
+        raise Failure(str(exc)) from exc
+    warn_if_open(path)
+
+
+def open_to_others(path: Path) -> bool:
+    """Whether the folder, or a file directly in it, gives its group or others any access."""
+    try:
+        if path.stat().st_mode & 0o077:
+            return True
+        with os.scandir(path) as entries:
+            modes = [entry.stat().st_mode for entry in entries]
+        return any(stat.S_ISREG(mode) and mode & 0o077 for mode in modes)
+    except OSError:
+        return False
+
+
+def warn_if_open(path: Path) -> None:
+    if open_to_others(path):
+        say(m.OPEN_FOLDER, err=True, path=path)
+
 
 passphrase_stdin = click.option(
     "--passphrase-stdin",
@@ -62,20 +82,39 @@ passphrase_stdin = click.option(
 )
 
 
-def read_passphrase(from_stdin: bool, *, new: bool = False, label: str = "Store passphrase") -> str:
-    """Prompt on the terminal, or read a line; a new passphrase is asked twice."""
+def read_passphrase(
+    from_stdin: bool, *, new: bool = False, label: str = m.PROMPT_PASSPHRASE
+) -> str:
+    """Prompt on the terminal (a new passphrase twice, three tries), or read a line."""
     if not from_stdin:
-        return click.prompt(label, hide_input=True, confirmation_prompt=new, err=True)
+        return _prompt_new(label) if new else click.prompt(label, hide_input=True, err=True)
     line = sys.stdin.readline()
     if not line:
-        raise Failure("no passphrase on standard input", EXIT_USAGE)
+        raise fail(m.NO_STDIN_PASSPHRASE, EXIT_USAGE)
     passphrase = line.rstrip("\r\n")
     if new:
         # An optional second line confirms a new passphrase (a typo would lock the store out).
         again = sys.stdin.readline()
         if again and again.rstrip("\r\n") != passphrase:
-            raise Failure("the two passphrases differ", EXIT_USAGE)
+            raise fail(m.PASSPHRASES_DIFFER, EXIT_USAGE)
     return passphrase
+
+
+def _prompt_new(label: str) -> str:
+    """A new passphrase: refused or mistyped ones are asked again, at most TRIES times."""
+    for attempt in range(1, TRIES + 1):
+        passphrase = click.prompt(label, hide_input=True, err=True)
+        try:
+            keys.check_passphrase(passphrase)
+        except keys.KeyProblem as exc:
+            problem = str(exc)
+        else:
+            if click.prompt(m.PROMPT_REPEAT, hide_input=True, err=True) == passphrase:
+                return passphrase
+            problem = m.PASSPHRASES_DIFFER
+        if attempt < TRIES:
+            say(m.TRY_AGAIN, err=True, problem=problem, left=TRIES - attempt)
+    raise fail(m.TOO_MANY_TRIES, EXIT_USAGE)
 
 
 key_file_option = click.option(
@@ -88,84 +127,108 @@ key_file_option = click.option(
 def key_file_path(instance: Instance, option: Path | None) -> Path | None:
     """The key file from --key-file, else from config.toml (relative to the instance)."""
     if option is not None:
-        return option.expanduser().resolve()
-    configured = instance.settings["key_file"]
-    return (instance.path / Path(configured).expanduser()) if configured else None
+        path = option.expanduser().resolve()
+    elif configured := instance.settings["key_file"]:
+        path = instance.path / Path(configured).expanduser()
+    else:
+        return None
+    if not path.parent.is_dir():
+        raise fail(m.KEY_FILE_FOLDER, path=path)
+    return path
 
 
 def open_key(instance: Instance, from_stdin: bool, key_file: Path | None = None) -> bytearray:
     """The proven master key: from the key file, or from the operator passphrase or the
-    recovery key (one derivation). The process is protected before any key exists.
+    recovery key (one derivation; asked again at a terminal when it does not open the
+    store). The process is protected before any key exists.
     """
     memory.protect()
     store = instance.store
+    prepare_instance(instance)
     if not store.path.exists():
-        raise Failure(f"no store in {instance.path}: run `casework init` first")
+        raise fail(m.NO_STORE, path=instance.path)
     path = key_file_path(instance, key_file)
     if path is not None:
         key = store.key_from_file(path, instance.kdf_params)
     elif store.keyed_by_key_file and not from_stdin:
-        raise Failure("this store opens with its key file: give --key-file PATH")
+        raise fail(m.OPENS_WITH_KEY_FILE)
     else:
-        key = store.key_for(read_passphrase(from_stdin, label=SECRET_LABEL), instance.kdf_params)
-    announce_recovery_key(store)
+        key = _typed_key(store, from_stdin, instance.kdf_params)
+    show_recovery_key(store, err=True)  # a store upgraded to key slots just now
     if store.opened is not None:
         store.keyring.touch(store.opened.file, store.opened.slot.id, clock.now())
     return key
 
 
-def announce_recovery_key(store: Store) -> None:
-    """A recovery key made on the way (a store upgraded to key slots): shown once."""
+def _typed_key(store: Store, from_stdin: bool, params: keys.KdfParams) -> bytearray:
+    for attempt in range(1, TRIES + 1):
+        try:
+            return store.key_for(read_passphrase(from_stdin, label=m.PROMPT_SECRET), params)
+        except WrongKey:
+            if from_stdin or attempt == TRIES:
+                raise
+            say(m.TRY_AGAIN, err=True, problem=m.WRONG_KEY, left=TRIES - attempt)
+    raise AssertionError("unreachable")  # the loop returns or raises
+
+
+def show_recovery_key(store: Store, err: bool = False) -> None:
+    """A recovery key made on the way (created, restored, upgraded): shown once."""
     if store.new_recovery_key:
-        click.echo(RECOVERY_NOTICE.format(key=store.new_recovery_key), err=True)
+        say_recovery_key(store.new_recovery_key, err=err)
         store.new_recovery_key = None
 
 
-def setup_link(
-    instance: Instance, key: bytearray, host: str, port: int, scheme: str = "https"
+def say_recovery_key(written: str, err: bool = False) -> None:
+    say(m.RECOVERY_KEY_INTRO, err=err)
+    say(m.LINK_LINE, err=err, url=written)
+    say(m.RECOVERY_KEY_USE, err=err)
+
+
+def base_url(
+    instance: Instance, host: str | None = None, port: int | None = None, scheme: str = "https"
 ) -> str:
+    """The address people open: ``public_url``, else the running server's, else the first
+    address this machine would serve on with the given (or configured) host and port."""
+    settings = instance.settings
+    if settings["public_url"] and scheme == "https":
+        return settings["public_url"]
+    if host is None and port is None:
+        running = control.server_info(instance.path)
+        if running is not None:
+            return running["url"]
+    host, port = host or settings["host"], port or settings["port"]
+    return addresses.served_urls(host, port, scheme)[0]
+
+
+def setup_link(instance: Instance, key: bytearray, base: str) -> str:
     """Create the one-time link for the first coordinator and return its URL."""
     conn = connect(instance.store.path, key)
     try:
         token = invites.create(conn, "setup", "coordinator", clock.now(), invites.SETUP_HOURS)
     finally:
         conn.close()
-    return f"{base_url(instance, host, port, scheme)}/setup/{token}"
-
-
-def base_url(
-    instance: Instance, host: str | None = None, port: int | None = None, scheme: str = "https"
-) -> str:
-    """The address people open: this machine's name when the server listens everywhere."""
-    host = host or instance.settings["host"]
-    if host != "localhost" and ipaddress.ip_address(host).is_unspecified:
-        host = socket.gethostname()
-    return f"{scheme}://{host}:{port or instance.settings['port']}"
+    return f"{base}/setup/{token}"
 
 
 def create_store(
-    instance: Instance,
-    from_stdin: bool,
-    host: str,
-    port: int,
-    scheme: str = "https",
-    key_file: Path | None = None,
+    instance: Instance, from_stdin: bool, base: str | None = None, key_file: Path | None = None
 ) -> bytearray:
+    """Make a new store (the folder too, when missing) and print the setup link."""
     memory.protect()
     store = instance.store
+    prepare_instance(instance, create=True)
     if store.path.exists() or store.keyring.exists:
-        raise Failure(f"a store already exists in {instance.path}: refusing to touch it")
+        raise fail(m.STORE_EXISTS, path=instance.path)
     path = key_file_path(instance, key_file)
     if path is not None:
         store_key = store.create_with_key_file(path, instance.kdf_params)
     else:
         store_key = store.create(read_passphrase(from_stdin, new=True), instance.kdf_params)
-    link = setup_link(instance, store_key, host, port, scheme)
-    click.echo(f"Created an encrypted store in {instance.path}.")
+    link = setup_link(instance, store_key, base or base_url(instance))
+    say(m.CREATED_STORE, path=instance.path)
     if path is not None:
-        click.echo(f"It opens with the key file {path}: whoever holds that file can read it.")
-    click.echo(RECOVERY_NOTICE.format(key=store.new_recovery_key))
-    store.new_recovery_key = None
-    click.echo("Open this link within 24 hours to create the first coordinator account:")
-    click.echo(f"  {link}")
+        say(m.KEY_FILE_WARNING, path=path)
+    show_recovery_key(store)
+    say(m.SETUP_LINK_INTRO)
+    say(m.LINK_LINE, url=link)
     return store_key

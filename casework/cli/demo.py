@@ -11,15 +11,17 @@ from pathlib import Path
 import click
 
 from casework import clock
+from casework.cli import messages as m
 from casework.cli.common import (
-    RECOVERY_NOTICE,
-    Failure,
     Instance,
     key_file_option,
     key_file_path,
     passphrase_stdin,
+    prepare_instance,
     read_passphrase,
+    say_recovery_key,
 )
+from casework.cli.messages import fail, say
 from casework.rules import passwords
 from casework.store import demo as demo_data
 from casework.store import users
@@ -43,6 +45,7 @@ def demo(
 ) -> None:
     """Create a NEW store filled with synthetic people, cases and tasks, to try casework.
 
+    Creates the instance folder (mode 0700) when it is missing and its parent exists.
     Refuses an existing store. Prints the demo accounts (pseudonym, password, and a TOTP
     secret for coordinators). With --key-file the store is keyed by that file, which is
     created when it does not exist yet.
@@ -51,9 +54,10 @@ def demo(
     """
     memory.protect()
     store = instance.store
-    if store.path.exists() or store.keyring.exists:
-        raise Failure(f"a store already exists in {instance.path}: refusing to touch it")
     s = instance.settings
+    prepare_instance(instance, create=True)
+    if store.path.exists() or store.keyring.exists:
+        raise fail(m.STORE_EXISTS, path=instance.path)
     params = passwords.HashParams(
         s["passwords.time_cost"], s["passwords.memory_kib"], s["passwords.parallelism"]
     )
@@ -85,18 +89,16 @@ def demo(
         click.echo(json.dumps({**body, "recovery_key": recovery}))
         return
     _print_demo(accounts, counts)
-    click.echo(RECOVERY_NOTICE.format(key=recovery))
+    say_recovery_key(recovery)
 
 
 def _print_demo(accounts, counts: dict) -> None:
-    click.echo(
-        "Demo store: {people} people, {cases} cases, {tasks} tasks, {assignments} sign-ups"
-        " ({seconds} s).".format(**counts)
-    )
+    say(m.DEMO_SUMMARY, **counts)
     shown = [a for a in accounts if a.role == "coordinator"][:5]
     shown += [a for a in accounts if a.role == "volunteer"][:5]
     for account in shown:
-        extra = f"  TOTP secret {account.totp_secret}" if account.totp_secret else ""
-        click.echo(f"  {account.role:<11} {account.handle}  password {account.password}{extra}")
+        extra = m.DEMO_TOTP.format(secret=account.totp_secret) if account.totp_secret else ""
+        say(m.DEMO_ACCOUNT, role=account.role, handle=account.handle,
+            password=account.password, extra=extra)  # fmt: skip
     if len(accounts) > len(shown):
-        click.echo(f"  ... and {len(accounts) - len(shown)} more (same password per role; --json)")
+        say(m.DEMO_MORE, count=len(accounts) - len(shown))

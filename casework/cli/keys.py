@@ -10,17 +10,21 @@ from pathlib import Path
 import click
 
 from casework import clock
+from casework.cli import messages as m
 from casework.cli.common import (
-    RECOVERY_NOTICE,
-    SECRET_LABEL,
-    Failure,
     Instance,
     key_file_option,
     key_file_path,
     open_key,
     passphrase_stdin,
+    prepare_instance,
     read_passphrase,
+    show_recovery_key,
 )
+from casework.cli.messages import fail, say
+from casework.store import backups as backup_records
+from casework.store.db import connect
+from casework.store.migrations import migrate
 from casework.vault import backup as backups
 from casework.vault import control, keys, purges
 from casework.vault.rekey import change_passphrase
@@ -35,7 +39,7 @@ def _steps(total: int):
         nonlocal count
         count += 1
         if sys.stdout.isatty():
-            click.echo(f"{min(count, total)}/{total} {what}…")
+            say(m.STEP, count=min(count, total), total=total, what=what)
 
     return step
 
@@ -53,8 +57,8 @@ def lock(instance: Instance) -> None:
     """
     answer = control.send(instance.path, "lock")
     if answer != "locked":
-        raise Failure(f"the server did not lock (it answered {answer!r})")
-    click.echo("Locked: the key is gone from the server's memory and every session ended.")
+        raise fail(m.DID_NOT_LOCK, answer=answer)
+    say(m.LOCKED)
 
 
 @click.command()
@@ -69,19 +73,14 @@ def unlock(instance: Instance, passphrase_stdin: bool) -> None:
 
     Example: casework unlock
     """
-    secret = read_passphrase(passphrase_stdin, label=SECRET_LABEL)
+    secret = read_passphrase(passphrase_stdin, label=m.PROMPT_SECRET)
     answer = control.send(instance.path, "unlock", secret)
-    messages = {
-        "wrong": "that passphrase or recovery key does not open the store",
-        "typo": "check the recovery key: a symbol is wrong",
-        "busy": "another unlock is under way; try again in a moment",
-        "key_file": "this store opens with its key file",
-    }
+    messages = {"wrong": m.UNLOCK_WRONG, "busy": m.UNLOCK_BUSY, "typo": m.UNLOCK_TYPO}
     if answer.startswith("wait "):
-        raise Failure(f"too many attempts: wait {answer.split()[1]} seconds")
+        raise fail(m.UNLOCK_WAIT, seconds=answer.split()[1])
     if answer != "unlocked":
-        raise Failure(messages.get(answer, f"the server answered {answer!r}"))
-    click.echo("Unlocked: casework is serving.")
+        raise fail(messages.get(answer, m.UNLOCK_ANSWER), answer=answer)
+    say(m.UNLOCKED)
 
 
 @click.command()
@@ -100,10 +99,10 @@ def rekey(instance: Instance, passphrase_stdin: bool) -> None:
     store = instance.store
     params = instance.kdf_params
     with control.exclusive(_existing(instance)):
-        current = read_passphrase(passphrase_stdin, label="Current passphrase or recovery key")
-        new = read_passphrase(passphrase_stdin, new=True, label="New store passphrase")
+        current = read_passphrase(passphrase_stdin, label=m.PROMPT_CURRENT)
+        new = read_passphrase(passphrase_stdin, new=True, label=m.PROMPT_NEW)
         change_passphrase(store, current, new, params, _steps(4))
-    click.echo("The operator passphrase is changed: the old one no longer opens the store.")
+    say(m.REKEYED)
 
 
 @click.command()
@@ -121,21 +120,33 @@ def backup(instance: Instance, path: Path, passphrase_stdin: bool, key_file) -> 
     """
     path = path.expanduser().resolve()
     if path.exists():
-        raise Failure(f"{path} already exists: choose a new file name")
+        raise fail(m.BACKUP_EXISTS, path=path)
     if not path.parent.is_dir():
-        raise Failure(f"the folder {path.parent} does not exist")
+        raise fail(m.FOLDER_MISSING, path=path.parent)
     store_key = open_key(_existing_instance(instance), passphrase_stdin, key_file)
     try:
-        secret = read_passphrase(passphrase_stdin, new=True, label="Backup passphrase")
+        secret = read_passphrase(passphrase_stdin, new=True, label=m.PROMPT_BACKUP)
         step = _steps(3)
         backups.write_backup(
             instance.store.path, store_key, path, secret, instance.kdf_params, step
         )
-        step("done")
+        _record_backup(instance, store_key, path)
+        step(m.STEP_DONE)
     finally:
         keys.wipe(store_key)
-    click.echo(f"Wrote an encrypted backup to {path}.")
-    click.echo("Keep it offline, away from this machine, and delete it when a newer one exists.")
+    say(m.BACKUP_WRITTEN, path=path)
+    say(m.BACKUP_ADVICE)
+
+
+def _record_backup(instance: Instance, store_key: bytearray, path: Path) -> None:
+    """Remember the backup's time in the store (after it is written: a failed one is not
+    a backup), for `casework status` and the board."""
+    conn = connect(instance.store.path, store_key)
+    try:
+        migrate(conn, clock.now())  # the server may not have run since an upgrade
+        backup_records.record(conn, clock.now(), path.stat().st_size)
+    finally:
+        conn.close()
 
 
 @click.command()
@@ -151,29 +162,30 @@ def restore(instance: Instance, path: Path, force: bool, passphrase_stdin: bool,
     for the restored store (none with --key-file, which is created when missing). The
     retention purge runs at once. Stop the server first.
 
+    Creates the instance folder (mode 0700) when it is missing and its parent exists.
+
     Example: casework restore --force /media/usb/casework-2024-05-01.backup
     """
     store, settings = instance.store, instance.settings
+    prepare_instance(instance, create=True)
     with control.exclusive(_existing(instance)):
         if (store.path.exists() or store.keyring.exists) and not force:
-            raise Failure(f"a store already exists in {instance.path}: add --force to replace it")
+            raise fail(m.STORE_EXISTS_FORCE, path=instance.path)
         backups.read_header(path)  # not a backup, or truncated: refused before any prompt
-        secret = read_passphrase(passphrase_stdin, label="Backup passphrase")
+        secret = read_passphrase(passphrase_stdin, label=m.PROMPT_BACKUP)
         target = key_file_path(instance, key_file) or (
-            lambda: read_passphrase(
-                passphrase_stdin, new=True, label="Passphrase for the restored store"
-            )
+            lambda: read_passphrase(passphrase_stdin, new=True, label=m.PROMPT_RESTORED)
         )
         step = _steps(7)
         key = backups.restore(store, path, secret, target, instance.kdf_params, step)
         try:
-            step("running the retention purge")
+            step(m.STEP_PURGE)
             purges.after_restore(store, key, settings, clock.now())
         finally:
             keys.wipe(key)
-    click.echo(f"Restored the store in {instance.path} from {path}.")
-    click.echo(RECOVERY_NOTICE.format(key=store.new_recovery_key))
-    click.echo("Coordinators get their own way in back at their next sign-in.")
+    say(m.RESTORED, path=instance.path, backup=path)
+    show_recovery_key(store)
+    say(m.RESTORED_SLOTS)
 
 
 def _existing(instance: Instance) -> Path:

@@ -9,7 +9,9 @@ from pathlib import Path
 import click
 
 from casework import clock
+from casework.cli import messages as m
 from casework.cli.common import Instance, base_url, key_file_option, open_key, passphrase_stdin
+from casework.cli.messages import say
 from casework.store import invites
 from casework.store.db import connect
 from casework.store.migrations import migrate
@@ -30,7 +32,9 @@ def invite(instance: Instance, role: str, passphrase_stdin: bool, key_file: Path
     """Create a one-time invitation and print its link and a code to read aloud.
 
     The person opens the link, or types the code at /join, and chooses a pseudonym and
-    a password. Valid for invites.valid_hours (72 by default), single use.
+    a password. Valid for invites.valid_hours (72 by default), single use. The link uses
+    public_url when set, else the address of the server running on this instance (asked
+    through control.sock), else the address `casework serve` would listen on.
 
     Example: casework invite --role volunteer
     """
@@ -46,6 +50,7 @@ def invite(instance: Instance, role: str, passphrase_stdin: bool, key_file: Path
         link = invites.create_with_code(conn, "invite", now, hours, role=role)
     finally:
         conn.close()
-    click.echo(f"Invitation for a {role}, valid {hours} hours, single use.")
-    click.echo(f"Link:  {base_url(instance)}/join/{link.token}")
-    click.echo(f"Code:  {link.code}   (typed at {base_url(instance)}/join)")
+    base = base_url(instance)
+    say(m.INVITE_FOR, role=role, hours=hours)
+    say(m.INVITE_LINK, url=f"{base}/join/{link.token}")
+    say(m.INVITE_CODE, code=link.code, url=f"{base}/join")

@@ -11,7 +11,9 @@ from pathlib import Path
 import click
 
 from casework import clock
+from casework.cli import messages as m
 from casework.cli.common import Failure, Instance, key_file_option, open_key, passphrase_stdin
+from casework.cli.messages import fail, say
 from casework.store.retention import PurgeRefused
 from casework.vault import keys, purges
 
@@ -48,17 +50,17 @@ def purge(
     else:
         _print_report(report)
     if report.problem:
-        raise Failure(f"purge {report.outcome}: {report.problem}")
+        raise fail(m.PURGE_PROBLEM, outcome=report.outcome, problem=report.problem)
 
 
 def _show_step(step: str) -> None:
-    click.echo(f"  {step.replace('_', ' ')}…", err=True)
+    say(m.PURGE_STEP, err=True, step=step.replace("_", " "))
 
 
 def _print_report(report) -> None:
     if report.dry_run:
-        click.echo(f"Dry run: a purge now would remove {report.total} row(s); nothing changed.")
+        say(m.PURGE_DRY_RUN, total=report.total)
     else:
-        click.echo(f"Purge {report.outcome}: {report.total} row(s) in {report.seconds:.2f} s.")
+        say(m.PURGE_DONE, outcome=report.outcome, total=report.total, seconds=report.seconds)
     for kind, count in sorted(report.counts.items()):
-        click.echo(f"  {kind}: {count}")
+        say(m.PURGE_COUNT, kind=kind, count=count)

@@ -12,12 +12,13 @@ from pathlib import Path
 import click
 
 from casework.cli.common import (
-    RECOVERY_NOTICE,
     Failure,
     Instance,
     key_file_option,
     open_key,
     passphrase_stdin,
+    prepare_instance,
+    say_recovery_key,
 )
 from casework.rules import recovery_key as recovery
 from casework.store import StoreError, vault_state
@@ -69,6 +70,7 @@ def slots_group(ctx: click.Context, passphrase_stdin: bool, key_file: Path | Non
     if ctx.invoked_subcommand is not None:
         return
     instance: Instance = ctx.obj
+    prepare_instance(instance)
     store = instance.store
     file = slots.read(store.slot_path)
     owners = _owners(instance, passphrase_stdin, key_file) if passphrase_stdin or key_file else {}
@@ -109,6 +111,7 @@ def remove(
 
     Example: casework slots remove 3f2a9c0d1e4b5a67
     """
+    prepare_instance(instance)
     file = slots.read(instance.store.slot_path)
     _check_removal(file, slot_id, force)
     if _running(instance):
@@ -156,6 +159,7 @@ def rotate(instance: Instance, passphrase_stdin: bool, key_file: Path | None) ->
 
     Example: casework rotate
     """
+    prepare_instance(instance)
     if _running(instance):
         _ask_server(instance, "rotate")
     else:
@@ -177,11 +181,12 @@ def recovery_key(
 
     Example: casework recovery-key --new
     """
+    prepare_instance(instance)
     if _running(instance):
         written = _ask_server(instance, "recovery-key")
     else:
         written = _offline(instance, passphrase_stdin, key_file, _new_recovery_key)
-    click.echo(RECOVERY_NOTICE.format(key=written))
+    say_recovery_key(written)
 
 
 def _new_recovery_key(store: Store) -> str:

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from casework.cases.forms import LookupForm
 from casework.store import boards
-from casework.web import context
+from casework.web import alerts, context
 from casework.web.context import get_db
 from casework.web.gate import roles
 
@@ -35,6 +35,7 @@ def index():
             dormant_close_days=settings["retention.dormant_close_days"],
             lookup=LookupForm(),
             board_limit=boards.BOARD_LIMIT,
+            alerts=alerts.for_coordinators(conn, now),
         )
     return render_template(
         "home/volunteer.html",

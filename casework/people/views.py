@@ -12,7 +12,7 @@ from flask_login import current_user
 from casework.people.forms import ROLE_LABELS, InviteForm, RoleForm
 from casework.store import invites, people, users
 from casework.store.db import Connection
-from casework.web import context, keyslots
+from casework.web import context, hosts, keyslots
 from casework.web.context import get_db
 from casework.web.forms import Confirmation, ConfirmForm
 from casework.web.gate import roles
@@ -39,7 +39,7 @@ def _not_self(person: users.User):
 
 
 def _show_link(link: invites.Link, purpose: str, hours: int, person=None):
-    url = url_for("links.follow", token=link.token, _external=True)
+    url = hosts.external_url("links.follow", token=link.token)
     return render_template(
         "people/link.html", url=url, code=link.code, purpose=purpose, hours=hours, person=person
     )

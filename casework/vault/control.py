@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import logging
 import os
 import socket
@@ -60,8 +61,9 @@ def exclusive(instance: Path) -> Iterator[None]:
 
 class LockChannel:
     """Listens on the control socket in a thread: ``lock`` locks, ``unlock`` followed by
-    the passphrase on the next line unlocks, ``status`` answers; ``commands`` adds more,
-    each taking the next line as its argument (rotating the key, removing a slot…)."""
+    the passphrase on the next line unlocks, ``status`` answers, ``info`` answers one line
+    of JSON (the address served, since when, sealed: never content); ``commands`` adds
+    more, each taking the next line as its argument (rotating the key, removing a slot…)."""
 
     def __init__(
         self,
@@ -69,10 +71,12 @@ class LockChannel:
         on_lock: Callable[[], bool],
         sealed: Callable[[], bool],
         on_unlock: Callable[[str], str] | None = None,
+        info: Callable[[], dict] | None = None,
         commands: dict[str, Callable[[str], str]] | None = None,
     ):
         self.path = instance / SOCKET_FILE
         self.on_lock, self.sealed, self.on_unlock = on_lock, sealed, on_unlock
+        self.info = info
         self.commands = {name.encode("ascii"): run for name, run in (commands or {}).items()}
         self._socket: socket.socket | None = None
 
@@ -130,6 +134,9 @@ class LockChannel:
             conn.sendall(b"locked\n")
         elif command == b"status":
             conn.sendall(b"sealed\n" if self.sealed() else b"unlocked\n")
+        elif command == b"info" and self.info is not None:
+            answer = {**self.info(), "sealed": self.sealed()}
+            conn.sendall(json.dumps(answer, sort_keys=True).encode("ascii") + b"\n")
         elif command in self.commands:
             argument = rest.split(b"\n", 1)[0].decode("utf-8", "replace")
             conn.sendall(self.commands[command](argument).encode("utf-8") + b"\n")
@@ -145,7 +152,7 @@ def _receive(conn: socket.socket) -> bytes:
         if not chunk:
             break
         data += chunk
-        if data.startswith((b"lock\n", b"status\n")):
+        if data.startswith((b"lock\n", b"status\n", b"info\n")):
             break
     return data
 
@@ -166,11 +173,34 @@ def send(instance: Path, command: str, secret: str | None = None) -> str:
             message += secret.encode("utf-8") + b"\n"
         client.sendall(message)
         answer = b""
-        while len(answer) < MAX_MESSAGE:
+        while len(answer) < MAX_MESSAGE and not answer.endswith(b"\n"):
             chunk = client.recv(MAX_MESSAGE)
             if not chunk:
                 break
             answer += chunk
-            if answer.endswith(b"\n"):
-                break
         return answer.decode("utf-8", "replace").strip()
+
+
+def server_info(instance: Path) -> dict | None:
+    """What the server running on ``instance`` says of itself, or None when none answers."""
+    try:
+        answer = json.loads(send(instance, "info"))
+    except (StoreError, OSError, ValueError):
+        return None
+    return answer if isinstance(answer, dict) and "url" in answer else None
+
+
+def held(instance: Path) -> bool:
+    """Whether a process holds the instance lock now (a lock file alone proves nothing:
+    a killed server leaves it behind, and the kernel released its lock)."""
+    try:
+        fd = os.open(instance / LOCK_FILE, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
