@@ -169,54 +169,41 @@ def only_sign_ups(result: dict) -> dict:
     return {**result, "rps": round(result["rps"] / 2, 1)}
 
 
-def unlock_seconds(server: Server, passphrase: str) -> float:
-    """E: from POSTing the unlock form to the first page served after it."""
+def _timed_unlock(server: Server, action: str, form: dict, first_page: str) -> float:
+    """From POSTing ``form`` to ``action`` on the sealed page to ``first_page`` served."""
     client = server.client()
     try:
         status, page = client.get("/signin")
         if status != 503:
             raise RuntimeError(f"the server did not start sealed ({status})")
-        token = loadgen_csrf(page)
         started = time.perf_counter()
-        form = {"passphrase": passphrase, "csrf_token": token}
-        status, _ = client.request("POST", "/unlock", form)
+        status, _ = client.request("POST", action, {**form, "csrf_token": loadgen_csrf(page)})
         if status != 302:
-            raise RuntimeError(f"unlocking failed ({status})")
-        status, _ = client.get("/signin")
+            raise RuntimeError(f"unlocking with {action} failed ({status})")
+        status, _ = client.get(first_page)
         elapsed = time.perf_counter() - started
         if status != 200:
             raise RuntimeError(f"no page after unlocking ({status})")
         return elapsed
     finally:
         client.close()
+
+
+def unlock_seconds(server: Server, passphrase: str) -> float:
+    """E: the operator passphrase on the sealed page, to the sign-in page."""
+    return _timed_unlock(server, "/unlock", {"passphrase": passphrase}, "/signin")
 
 
 def coordinator_unlock_seconds(server: Server, account: dict) -> float:
-    """G: from POSTing a coordinator's sign-in on the sealed page to their first page."""
-    client = server.client()
-    try:
-        status, page = client.get("/signin")
-        if status != 503:
-            raise RuntimeError(f"the server did not start sealed ({status})")
-        secret = totp.base32_to_secret(account["totp_secret"])
-        form = {
-            "handle": account["handle"],
-            "password": account["password"],
-            # The next step: part B's sign-ins may have used this one (a code works once).
-            "code": totp.code_at(secret, time.time() + totp.TIME_STEP),
-            "csrf_token": loadgen_csrf(page),
-        }
-        started = time.perf_counter()
-        status, _ = client.request("POST", "/unlock/coordinator", form)
-        if status != 302:
-            raise RuntimeError(f"a coordinator's unlock failed ({status})")
-        status, _ = client.get("/")
-        elapsed = time.perf_counter() - started
-        if status != 200:
-            raise RuntimeError(f"no page after unlocking ({status})")
-        return elapsed
-    finally:
-        client.close()
+    """G: a coordinator's sign-in on the sealed page, to their first page."""
+    secret = totp.base32_to_secret(account["totp_secret"])
+    form = {
+        "handle": account["handle"],
+        "password": account["password"],
+        # The next step: part B's sign-ins may have used this one (a code works once).
+        "code": totp.code_at(secret, time.time() + totp.TIME_STEP),
+    }
+    return _timed_unlock(server, "/unlock/coordinator", form, "/")
 
 
 def latency_during(server: Server, clients: list, work, seconds: float) -> dict:

@@ -112,28 +112,13 @@ class Keyring:
         pending file opens the new one.
         """
         master, file, written = new_file(now, params, **credential)
-        conn = connect(work, work_key)
-        try:
-            rekey(conn, master)
-            checkpoint(conn)
-        finally:
-            conn.close()
-        conn = connect(work, master)
-        try:
-            migrate(conn, now)
-            start_over(conn, file, now)
-            checkpoint(conn)
-        finally:
-            conn.close()
+        _rekey_to(work, work_key, master, file, now)
         slots.write(self.pending_path, file)
         for suffix in ("-wal", "-shm"):  # a stale journal must not meet the new file
             Path(f"{self.store_path}{suffix}").unlink(missing_ok=True)
         os.replace(work, self.store_path)
         keys.fsync_dir(self.instance)
-        os.replace(self.pending_path, self.slot_path)
-        for leftover in (self.salt_path, self.pending_salt_path):
-            leftover.unlink(missing_ok=True)
-        keys.fsync_dir(self.instance)
+        self._settle_new_file()
         return master, written
 
     # --- opening ----------------------------------------------------------------------
@@ -231,24 +216,16 @@ class Keyring:
         """A random master key replaces the derived one; the passphrase becomes a slot."""
         master, file, written = new_file(now, params, **_as_new(credential))
         slots.write(self.pending_path, file)
-        conn = connect(self.store_path, old_key)
-        try:
-            checkpoint(conn)
-            rekey(conn, master)
-            checkpoint(conn)
-        finally:
-            conn.close()
-        conn = connect(self.store_path, master)
-        try:
-            migrate(conn, now)
-            start_over(conn, file, now)
-        finally:
-            conn.close()
+        _rekey_to(self.store_path, old_key, master, file, now)
+        self._settle_new_file()
+        return Unlocked(master, file, file.slots[0], new_recovery_key=written)
+
+    def _settle_new_file(self) -> None:
+        """The pending slot file is the store's now; a salt file from before goes."""
         os.replace(self.pending_path, self.slot_path)
         for leftover in (self.salt_path, self.pending_salt_path):
             leftover.unlink(missing_ok=True)
         keys.fsync_dir(self.instance)
-        return Unlocked(master, file, file.slots[0], new_recovery_key=written)
 
     # --- changing, with the store open --------------------------------------------------
 
@@ -342,6 +319,25 @@ def _new(credential: slots.Credential, store_id: str, now: int, params) -> slots
         now,
         kdf,
     )
+
+
+def _rekey_to(path: Path, old_key, master, file: slots.SlotFile, now: int) -> None:
+    """Re-encrypt the store file at ``path`` under ``master`` (one transaction) and give
+    it ``file``'s record of the slots."""
+    conn = connect(path, old_key)
+    try:
+        checkpoint(conn)
+        rekey(conn, master)
+        checkpoint(conn)
+    finally:
+        conn.close()
+    conn = connect(path, master)
+    try:
+        migrate(conn, now)
+        start_over(conn, file, now)
+        checkpoint(conn)
+    finally:
+        conn.close()
 
 
 def _as_new(credential: slots.Credential) -> dict:
