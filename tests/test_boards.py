@@ -98,8 +98,8 @@ def test_dormant_cases_are_flagged_after_60_days(team):
     busy = team.open_case(team.coord)
     team.advance(31 * DAY)
     board = team.coord.get("/").text
-    assert quiet in board.split("Dormant cases")[1]
-    assert busy not in board.split("Dormant cases")[1]
+    assert quiet in board.split('<h2 id="dormant">')[1]
+    assert busy not in board.split('<h2 id="dormant">')[1]
 
 
 def test_volunteer_home_ranks_by_language_and_shows_urgent_banner(team):

@@ -14,6 +14,7 @@ EXPECTED_TABLES = {
     "0003_cases_tasks": {"cases", "tasks", "assignments"},
     "0004_retention": {"purge_reports"},
     "0005_fewer_pages_per_write": set(),  # indexes only
+    "0007_change_notices": {"change_notices"},
 }
 
 

@@ -13,6 +13,7 @@ MIGRATIONS = (
     "0003_cases_tasks",
     "0004_retention",
     "0005_fewer_pages_per_write",
+    "0007_change_notices",
 )
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import functools
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from babel import Locale, UnknownLocaleError, dates
+from babel import Locale, UnknownLocaleError, dates, numbers
 from flask import Flask, current_app
 from flask_babel import get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
@@ -138,6 +138,23 @@ def _when(epoch: int, style: str, zone, locale) -> str:
 WHEN_PATTERNS = {"time": "HH:mm", "day": "EEEE d MMMM", "medium": "EEE d MMM, HH:mm"}
 
 
+# How a heading names a day in each interface language ("lundi 30 novembre").
+LONG_DATE = {"es": "EEEE d 'de' MMMM"}
+
+
+def long_date(day: date) -> str:
+    """A calendar day as a heading says it, in the reader's language."""
+    locale = get_locale()
+    pattern = LONG_DATE.get(str(locale.language), "EEEE d MMMM")
+    return dates.format_date(day, pattern, locale=locale)
+
+
+def seconds(value: float) -> str:
+    """A duration in seconds, with the reader's decimal sign ("0,01 s" in French)."""
+    shown = numbers.format_decimal(round(value, 2), "0.00", locale=get_locale())
+    return f"{shown}\u00a0s"
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         when=when,
@@ -146,4 +163,6 @@ def init_app(app: Flask) -> None:
         outcome_label=lambda key: OUTCOME_LABELS.get(key, key),
         state_label=lambda key: STATE_LABELS.get(key, key),
         languages=language_labels,
+        long_date=long_date,
+        seconds=seconds,
     )
