@@ -121,7 +121,30 @@ def split_codes(text: str | None) -> list[str]:
 AREA_WORDS = 5
 # A name cut after one of these is cut mid-name ("Banque alimentaire du"): cut before.
 _LINK_WORDS = frozenset(
-    "de du des d' la le les l' et of the and at del y el los las en au aux à".split()
+    [
+        "de",
+        "du",
+        "des",
+        "d'",
+        "la",
+        "le",
+        "les",
+        "l'",
+        "et",
+        "of",
+        "the",
+        "and",
+        "at",
+        "del",
+        "y",
+        "el",
+        "los",
+        "las",
+        "en",
+        "au",
+        "aux",
+        "à",
+    ]
 )
 
 
