@@ -10,23 +10,10 @@ import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from conftest import enrol
-from helpers.instance import PASSWORD
+from conftest import create_account
 from playwright.sync_api import expect
 
 LEAD_SECONDS = 20
-
-
-def create_account(page, base, path, handle, coordinator=False):
-    page.goto(base + path)
-    page.get_by_label("Pseudonym").fill(handle)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password again").fill(PASSWORD)
-    page.get_by_role("button", name="Create the account").click()
-    if coordinator:  # coordinators set up their second factor before anything else
-        enrol(page)
-        page.get_by_role("link", name="I have written them down").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"Hello, {handle}")
 
 
 def test_core_flow(live_server_with_volunteer, browser, artifacts):
