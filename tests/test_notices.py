@@ -47,8 +47,8 @@ def test_a_moved_time_shows_old_and_new_until_seen(team, going):
     assert post(ana, f"/notices/{going}/seen").status_code == 302
     assert notice_section(ana) == ""
     page = team.coord.get(f"/tasks/{going}").text
-    assert "ana: has seen the latest change" in page
-    assert "ben: <strong>has not seen the latest change yet" in page
+    assert "ana — has seen the latest change" in page
+    assert "ben — <strong>has not seen the latest change yet" in page
     assert post(ana, f"/notices/{going}/seen").status_code == 302  # twice is no error
 
 

@@ -66,7 +66,7 @@ def test_core_flow(live_server_with_volunteer, browser, artifacts):
     coordinator.goto(task_url + "/edit")
     coordinator.get_by_label("Start time").fill(moved.strftime("%H:%M"))
     coordinator.get_by_role("button", name="Save the changes").click()
-    expect(coordinator.get_by_text("ana: has not seen the latest change yet")).to_be_visible()
+    expect(coordinator.get_by_text("ana — has not seen the latest change yet")).to_be_visible()
     volunteer.goto(server.base + "/")
     notice = volunteer.locator("section.notices")
     expect(notice).to_contain_text(f"{starts:%H:%M}–")
@@ -75,7 +75,7 @@ def test_core_flow(live_server_with_volunteer, browser, artifacts):
     notice.get_by_role("button", name="Seen").click()
     expect(volunteer.locator("section.notices")).to_have_count(0)
     coordinator.goto(task_url)
-    expect(coordinator.get_by_text("ana: has seen the latest change")).to_be_visible()
+    expect(coordinator.get_by_text("ana — has seen the latest change")).to_be_visible()
     starts = moved
 
     # After the start, the volunteer writes a debrief asking for a follow-up.
