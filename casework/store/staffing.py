@@ -149,8 +149,11 @@ def leave(conn: Connection, task: Row, user_id: int, now: int, actor_id: int) ->
             raise StaffingProblem("started" if still_there else "absent")
         _refresh_state(conn, task["id"])
         _tell(conn, task["id"], user_id, actor_id, "removed", now)
-        if actor_id == user_id and task["starts_at"] - now < LATE_WITHDRAWAL:
-            conn.execute("UPDATE tasks SET late_withdrawal_at = ? WHERE id = ?", (now, task["id"]))
+        if actor_id == user_id:  # the start as it is now, not as the caller last read it
+            conn.execute(
+                "UPDATE tasks SET late_withdrawal_at = ? WHERE id = ? AND starts_at < ?",
+                (now, task["id"], now + LATE_WITHDRAWAL),
+            )
         cases.touch(conn, task["case_id"], now)
         audit.record(conn, now, actor_id, "task.unassigned", f"task:{task['id']} user:{user_id}")
 
