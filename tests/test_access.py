@@ -43,7 +43,14 @@ TABLE = [
     ("GET", "/tasks/{task}/debrief", (302, 302, 404, 302)),
     ("POST", "/tasks/{task}/debrief", (403, 302, 404, 302)),
     ("POST", "/tasks/{task}/signup", (403, 302, 302, 302)),  # 302 for "other": "it is full"
-    ("POST", "/tasks/{task}/withdraw", (403, 302, 404, 302)),
+    # "assigned" was put on the task by the coordinator: they have a notice to mark seen.
+    ("POST", "/notices/{task}/seen", (403, 404, 404, 302)),
+    ("POST", "/notices/{other}/seen", (403, 404, 404, 404)),
+    # The task starts within 48 hours: withdrawing asks for a confirmation first, and
+    # only the confirmed POST withdraws.
+    ("GET", "/tasks/{task}/withdraw", (302, 302, 404, 200)),
+    ("POST", "/tasks/{task}/withdraw", (403, 302, 404, 200)),
+    ("POST", "/tasks/{task}/withdraw?confirmed=1", (403, 302, 404, 302)),
     ("POST", "/tasks/{task}/assign", (403, 302, 404, 404)),  # 302: "no such person"
     ("POST", "/tasks/{task}/unassign", (403, 302, 404, 404)),
     ("GET", "/tasks/{task}/cancel", (302, 200, 404, 404)),
@@ -178,7 +185,7 @@ def test_role_route_matrix(team, world, method, path, expected):
         response = client.get(url) if method == "GET" else post(client, url)
         assert response.status_code == status, (role, method, url, response.status_code)
     # Nothing any of them did changed who goes, but the assigned one's own withdrawal.
-    assert team.count("assignments") == (0 if path.endswith("/withdraw") else 1)
+    assert team.count("assignments") == (0 if path.endswith("confirmed=1") else 1)
 
 
 def test_matrix_covers_every_case_and_task_route(app):

@@ -98,8 +98,8 @@ def test_dormant_cases_are_flagged_after_60_days(team):
     busy = team.open_case(team.coord)
     team.advance(31 * DAY)
     board = team.coord.get("/").text
-    assert quiet in board.split("Dormant cases")[1]
-    assert busy not in board.split("Dormant cases")[1]
+    assert quiet in board.split('<h2 id="dormant">')[1]
+    assert busy not in board.split('<h2 id="dormant">')[1]
 
 
 def test_volunteer_home_ranks_by_language_and_shows_urgent_banner(team):
@@ -163,3 +163,77 @@ def test_the_board_shows_the_most_pressing_tasks_and_says_when_it_stops(team):
     assert section.count('class="card') == boards.BOARD_LIMIT
     assert f"Only the {boards.BOARD_LIMIT} most pressing" in section
     assert section.count("In less than 48 hours") <= 1
+
+
+def test_a_case_whose_only_task_is_months_ahead_is_not_dormant_anywhere(team):
+    """Board, upcoming-deletions page and purge read one definition of dormant."""
+    from casework.store import retention
+
+    far = team.open_case(team.coord)
+    team.add_task(team.coord, far, day="2026-06-15")  # 105 days ahead
+    quiet = team.open_case(team.coord)
+    team.advance(61 * DAY)
+    board = team.coord.get("/").text.split('<h2 id="dormant">')[1]
+    assert quiet in board and far not in board
+    settings = team.app.config["CASEWORK"]
+    team.advance(30 * DAY)  # 91 days: the quiet case is due to close, the other is not
+    codes = retention.due_codes(team.conn, team.now, settings)["dormant_cases"]
+    assert codes == {quiet}
+    assert quiet in team.coord.get("/retention").text
+    assert far not in team.coord.get("/retention").text
+    retention.purge(team.conn, team.now, settings)
+    states = dict(team.conn.execute("SELECT code, state FROM cases").fetchall())
+    assert states == {far: "open", quiet: "closed"}
+
+
+def test_a_late_withdrawal_asks_first_and_reaches_the_board(team):
+    code = team.open_case(team.coord)
+    soon = team.add_task(team.coord, code, kind="medical")  # tomorrow 09:00
+    later = team.add_task(team.coord, code, kind="school", day="2026-03-12")
+    ana = team.person("ana")
+    for token in (soon, later):
+        post(ana, f"/tasks/{token}/signup", page=f"/tasks/{token}")
+    # More than 48 hours ahead: one tap.
+    assert post(ana, f"/tasks/{later}/withdraw").status_code == 302
+    assert team.count("assignments") == 1
+    # Less: a confirmation page first, which withdraws nothing.
+    asked = post(ana, f"/tasks/{soon}/withdraw")
+    assert asked.status_code == 200 and "Withdraw from this task?" in asked.text
+    assert 'name="confirmed" value="1"' in asked.text
+    assert team.count("assignments") == 1
+    assert "No late withdrawal." in team.coord.get("/").text
+    post(ana, f"/tasks/{soon}/withdraw", {"confirmed": "1"})
+    assert team.count("assignments") == 0
+    section = team.coord.get("/").text.split('id="late-withdrawals"')[1].split("</section>")[0]
+    assert "Medical appointment" in section and "School" not in section
+
+
+def test_volunteer_home_has_today_and_tomorrow_on_top(team):
+    code = team.open_case(team.coord)
+    ana = team.person("ana")
+    for day, start in (("2026-03-02", "15:00"), ("2026-03-03", "09:00"), ("2026-03-05", "10:00")):
+        token = team.add_task(team.coord, code, day=day, start=start, meeting_point="Metro exit")
+        post(ana, f"/tasks/{token}/signup", page=f"/tasks/{token}")
+    home = ana.get("/").text
+    days = home.split('id="days"')[1].split("</section>")[0]
+    assert "<strong>Today</strong>\n    15:00–17:00" in days
+    assert "<strong>Tomorrow</strong>\n    09:00–11:00" in days
+    assert days.count("Meeting point: Metro exit") == 2 and "Palais de justice" in days
+    mine = home.split('id="mine"')[1].split("</section>")[0]
+    assert mine.count('<article class="card') == 1 and "5 Mar" in mine
+    assert home.index('id="days"') < home.index('id="mine"')
+
+
+def test_the_board_opens_with_a_summary_and_shows_each_sections_first_items(team):
+    code = team.open_case(team.coord)
+    for day in range(10, 18):
+        team.add_task(team.coord, code, day=f"2026-03-{day}")
+    board = team.coord.get("/").text
+    summary = board.split('class="summary"')[1].split("</nav>")[0]
+    assert 'href="#needs-people">Needs people <span class="count">8</span>' in summary
+    for anchor in ("#unseen-changes", "#late-withdrawals", "#follow-ups", "#dormant"):
+        assert f'href="{anchor}"' in summary
+    section = board.split('id="needs-people"')[1].split("</section>")[0]
+    shown, rest = section.split("<details")
+    assert shown.count('class="card') == 5 and rest.count('class="card') == 3
+    assert "Show all (8)" in rest

@@ -15,6 +15,7 @@ EXPECTED_TABLES = {
     "0004_retention": {"purge_reports"},
     "0005_fewer_pages_per_write": set(),  # indexes only
     "0006_key_slots": {"vault", "unlock_slots"},
+    "0007_change_notices": {"change_notices"},
     "0008_backups_status": {"backups_made"},
 }
 

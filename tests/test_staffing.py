@@ -25,9 +25,12 @@ def signup(team, client, token):
 
 def test_sign_up_gives_full_details_and_fills_the_task(team, task_token):
     ana, ben, cyd = team.person("ana"), team.person("ben"), team.person("cyd")
-    assert signup(team, ana, task_token).headers["Location"] == f"/tasks/{task_token}"
-    page = ana.get(f"/tasks/{task_token}").text
+    landing = signup(team, ana, task_token).headers["Location"]
+    assert landing == f"/tasks/{task_token}?going=1"
+    page = ana.get(landing).text
     assert "Bring the hearing notice." in page and "Withdraw" in page
+    # The page says where and when to meet, in one sentence.
+    assert "You are going. Be at the meeting point (Main entrance)" in page
     signup(team, ben, task_token)
     assert team.conn.execute("SELECT state FROM tasks").fetchone()[0] == "staffed"
     # The third is told clearly, and nothing changes.
@@ -57,12 +60,12 @@ def test_withdraw_before_the_start_reopens_the_task(team, task_token):
     ana, ben = team.person("ana"), team.person("ben")
     signup(team, ana, task_token)
     signup(team, ben, task_token)
-    post(ana, f"/tasks/{task_token}/withdraw", page=f"/tasks/{task_token}")
+    post(ana, f"/tasks/{task_token}/withdraw", {"confirmed": "1"}, page=f"/tasks/{task_token}")
     assert team.conn.execute("SELECT state FROM tasks").fetchone()[0] == "open"
     assert team.count("audit_events WHERE action = 'task.unassigned'") == 1
     # After the start, withdrawing is refused.
     team.advance(30 * HOUR)
-    post(ben, f"/tasks/{task_token}/withdraw", page=f"/tasks/{task_token}")
+    post(ben, f"/tasks/{task_token}/withdraw", {"confirmed": "1"}, page=f"/tasks/{task_token}")
     assert "already started" in ben.get(f"/tasks/{task_token}").text
     assert team.count("assignments") == 1
 

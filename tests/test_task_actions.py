@@ -73,7 +73,8 @@ def offered(client, token: str) -> str:
     assert page.status_code == 200
     marks = {
         "s": f'action="/tasks/{token}/signup"',
-        "w": f'action="/tasks/{token}/withdraw"',
+        # Within 48 hours of the start, "Withdraw…" leads to its confirmation first.
+        "w": f'="/tasks/{token}/withdraw"',
         "d": f'href="/tasks/{token}/debrief"',
     }
     return "".join(letter for letter, mark in marks.items() if mark in page.text)
@@ -99,7 +100,7 @@ def attempt(team, client, token: str, handle: str, action: str) -> bool:
         post(client, f"{page}/debrief", {"outcome": "did_not_happen"})
         return outcome(team, token) == "did_not_happen"
     before = goes_now(team, token, handle)
-    post(client, f"{page}/{action}")
+    post(client, f"{page}/{action}", {"confirmed": "1"})
     return goes_now(team, token, handle) != before
 
 

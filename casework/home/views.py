@@ -1,51 +1,53 @@
-"""The home page (the role's own: needs-people board or volunteer home) and health check."""
+"""The home page (the role's own: needs-people board or volunteer home), change notices
+marked seen, and the health check."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_login import current_user
 
 from casework.cases.forms import LookupForm
-from casework.store import boards
+from casework.rules import localtime
+from casework.store import boards, homes, notices
 from casework.web import alerts, context
 from casework.web.context import get_db
+from casework.web.forms import ConfirmForm
 from casework.web.gate import roles
 
 bp = Blueprint("home", __name__)
 OPEN_TASKS_SHOWN = 12
 # The home is a phone page: the next few of one's own tasks; the week view has the rest.
 MY_TASKS_SHOWN = 10
+# The board on a phone: each section shows its first few, the rest behind "Show all".
+BOARD_FIRST = 5
 
 
 @bp.route("/")
 @roles("coordinator", "volunteer")
 def index():
     conn, now = get_db(), context.now()
+    settings = current_app.config["CASEWORK"]
     if current_user.is_coordinator:
-        settings = current_app.config["CASEWORK"]
         flag_days = settings["retention.dormant_flag_days"]
-        needs_people = boards.needs_people(conn, now)
+        board = homes.board(conn, current_user.id, now, flag_days)
         return render_template(
             "home/board.html",
-            needs_people=needs_people,
-            soon_from=_soon_from(needs_people, now + boards.URGENT_WINDOW),
-            follow_ups=boards.follow_ups(conn),
-            dormant=boards.dormant_cases(conn, now, flag_days),
+            board=board,
+            soon_from=_soon_from(board.needs_people, now + boards.URGENT_WINDOW),
             dormant_flag_days=flag_days,
             dormant_close_days=settings["retention.dormant_close_days"],
             lookup=LookupForm(),
             board_limit=boards.BOARD_LIMIT,
             alerts=alerts.for_coordinators(conn, now),
+            first=BOARD_FIRST,
+            now=now,
         )
-    return render_template(
-        "home/volunteer.html",
-        mine=boards.my_next_tasks(conn, current_user.id, now, MY_TASKS_SHOWN),
-        to_debrief=boards.awaiting_debrief(conn, current_user.id, now),
-        could_take=boards.open_for(
-            conn, current_user.id, now, current_user.languages, OPEN_TASKS_SHOWN
-        ),
-        urgent=boards.urgent_open_count(conn, now),
-    )
+    zone = settings["timezone"]
+    today = localtime.to_local(now, zone).date()
+    days = localtime.day_bounds(today, 2, zone)
+    home = homes.volunteer_home(conn, current_user, now, days, (MY_TASKS_SHOWN, OPEN_TASKS_SHOWN))
+    tomorrow = localtime.day_bounds(today, 1, zone)[1]
+    return render_template("home/volunteer.html", home=home, tomorrow=tomorrow)
 
 
 def _soon_from(needs_people: list, soon: int) -> int:
@@ -55,6 +57,16 @@ def _soon_from(needs_people: list, soon: int) -> int:
         if row["starts_at"] >= soon:
             return position
     return len(needs_people)
+
+
+@bp.route("/notices/<token>/seen", methods=["POST"])
+@roles("coordinator", "volunteer")
+def seen(token: str):
+    """The reader has seen what changed on a task: the notice leaves their home (404 when
+    they have no notice there, as for any object that is not theirs)."""
+    if ConfirmForm().validate_on_submit():
+        notices.mark_seen(get_db(), token, current_user.id, context.now())
+    return redirect(url_for("home.index"))
 
 
 @bp.route("/healthz")

@@ -28,6 +28,7 @@ PURGE_KIND_LABELS = {
     "closed_cases": _l("Closed cases deleted with their tasks"),
     "past_tasks": _l("Past tasks deleted"),
     "task_notes": _l("Instructions and debriefs erased"),
+    "change_notices": _l("Change notices of past tasks or older than a debrief"),
 }
 
 

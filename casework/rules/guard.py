@@ -127,6 +127,30 @@ CIVIC_ES = re.compile(
 CIVIC_GRID = re.compile(
     rf"{_ES_STREET}\s*\d{{1,3}}[A-Za-z]?\s*(?:#|(?i:no|n°)\.?)\s*\d{{1,3}}[A-Za-z]?\s*-\s*\d{{1,3}}\b"
 )
+# The same streets written name first and number last ("rue Saint-Denis 1234", "Sherbrooke
+# Street 1234", "1234 calle Mayor"): the number must not be a time, a count or a room.
+_NOT_A_PLACE_WORD = (
+    r"(?!(?i:salle|room|sala|bus|autobús|ligne|line|l[ií]nea|local|bureau|office|porte|door"
+    r"|gate|étage|floor|piso|quai|m[ée]tro|sortie|exit|salida)\b)"
+)
+_ANY_NAME = rf"{_NOT_A_PLACE_WORD}[\w'’\-]+"
+_CIVIC_LAST = (
+    r"\d{1,5}[A-Za-z]?(?!\d|[:.,h]\d|\s*(?i:h\b|min|personnes?|people|personas?|fois|times"
+    r"|veces|ans|years|años|minutes|minutos|heures|hours|horas)\b)"
+)
+CIVIC_STREET_FIRST = re.compile(
+    r"\b(?i:rue|boulevard|boul\.|bd\.|avenue|av\.|chemin|ch\.|montée|route|allée|impasse"
+    rf"|promenade|calle|avenida|avda\.|paseo|calzada|camino|bulevar)\s+{_ANY_NAME}"
+    rf"(?:\s+{_ANY_NAME}){{0,3}},?\s+(?:#|(?i:no|n[úu]m|número|n\.?[º°])\.?\s*)?{_CIVIC_LAST}"
+)
+CIVIC_EN_NUMBER_LAST = re.compile(
+    rf"\b{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}}\s+"
+    rf"(?i:street|avenue|road|boulevard|drive|lane),?\s+{_CIVIC_LAST}"
+)
+CIVIC_ES_NUMBER_FIRST = re.compile(
+    rf"{_CIVIC},?\s+(?i:calle|avenida|avda\.|paseo|calzada|camino|bulevar|carrera|plaza)"
+    rf"\s+(?:{_ES_LINK}\s+){{0,3}}[\w'’\-]+"
+)
 UNIT = re.compile(
     r"\b(?i:apt|appt|app|apartment|appartement|logement|unit|departamento|depto|dpto)\b\.?"
     r"\s*(?:#|(?i:no|n[°º])\.?)?\s*\d{1,5}[A-Za-z]?\b"
@@ -177,6 +201,9 @@ _SIMPLE_PATTERNS = (
     ("street_address", CIVIC_EN),
     ("street_address", CIVIC_ES),
     ("street_address", CIVIC_GRID),
+    ("street_address", CIVIC_STREET_FIRST),
+    ("street_address", CIVIC_EN_NUMBER_LAST),
+    ("street_address", CIVIC_ES_NUMBER_FIRST),
     ("street_address", UNIT),
 )
 _KEYWORD_PATTERNS = (

@@ -69,3 +69,22 @@ def day_bounds(day: date, days: int, zone: str) -> tuple[int, int]:
     start = datetime.combine(day, time(0), tzinfo=tz)
     end = datetime.combine(day + timedelta(days=days), time(0), tzinfo=tz)
     return int(start.timestamp()), int(end.timestamp())
+
+
+WEEK_DAYS = 7
+
+
+def week_from(text: str | None, today: date) -> tuple[date, str | None]:
+    """The first day of the week view asked for, and why the request was not followed.
+
+    Empty: today. Not a date: today and "not_a_date". Further than MAX_YEARS_AHEAD years
+    from today (a typo; year 1 would overflow): today and "too_far".
+    """
+    if not (text or "").strip():
+        return today, None
+    day = parse_date(text)
+    if day is None:
+        return today, "not_a_date"
+    if abs((day - today).days) > MAX_YEARS_AHEAD * 366:
+        return today, "too_far"
+    return day, None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from casework.store import retention_rules
 from casework.store.db import Connection, Row
 
 URGENT_WINDOW = 48 * 3600
@@ -59,21 +60,41 @@ def follow_ups(conn: Connection) -> list[Row]:
 
 
 def dormant_cases(conn: Connection, now: int, flag_days: int) -> list[Row]:
-    """Open cases with no task and no change for ``flag_days``."""
-    return conn.execute(
-        "SELECT c.code, c.changed_at FROM cases c"
-        " WHERE c.state = 'open' AND c.changed_at < ? ORDER BY c.changed_at LIMIT ?",
-        (now - flag_days * DAY, BOARD_LIMIT),
-    ).fetchall()
+    """Open cases dormant for ``flag_days`` (retention_rules.dormant, the purge's own
+    definition), quietest first, with their last sign of life."""
+    statement, _period = retention_rules.DORMANT_FLAG
+    return conn.execute(statement, {"flag": now - flag_days * DAY, "limit": BOARD_LIMIT}).fetchall()
 
 
 def my_next_tasks(conn: Connection, user_id: int, now: int, limit: int = BOARD_LIMIT) -> list[Row]:
-    """A volunteer's upcoming (or running) tasks, soonest first (at most ``limit``)."""
+    """A volunteer's tasks not over at ``now``, soonest first (at most ``limit``)."""
     return conn.execute(
         f"SELECT {_SUMMARY} FROM assignments m JOIN tasks t ON t.id = m.task_id"  # noqa: S608
         " WHERE m.user_id = ? AND t.ends_at > ? AND t.state IN ('open', 'staffed')"
         " ORDER BY t.starts_at LIMIT ?",
         (user_id, now, limit),
+    ).fetchall()
+
+
+def my_days(conn: Connection, user_id: int, start: int, end: int) -> list[Row]:
+    """A person's tasks not over by ``start`` and starting before ``end`` (today and
+    tomorrow on their home), with where to meet: they are going, they see it all."""
+    return conn.execute(
+        f"SELECT {_SUMMARY}, t.meeting_point FROM assignments m"  # noqa: S608
+        " JOIN tasks t ON t.id = m.task_id WHERE m.user_id = ? AND t.ends_at > ?"
+        " AND t.starts_at < ? AND t.state IN ('open', 'staffed') ORDER BY t.starts_at",
+        (user_id, start, end),
+    ).fetchall()
+
+
+def late_withdrawals(conn: Connection, now: int) -> list[Row]:
+    """Upcoming tasks someone withdrew from less than 48 hours before, still short of
+    people: the board shows them until the place is taken again."""
+    return conn.execute(
+        f"SELECT {_SUMMARY}, c.code AS case_code, t.late_withdrawal_at FROM tasks t"  # noqa: S608
+        " JOIN cases c ON c.id = t.case_id WHERE t.state = 'open' AND t.starts_at > ?"
+        " AND t.late_withdrawal_at > ? ORDER BY t.starts_at LIMIT ?",
+        (now, now - URGENT_WINDOW, BOARD_LIMIT),
     ).fetchall()
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import random
 import secrets
 from dataclasses import asdict, dataclass
+from datetime import time, timedelta
 
 from casework import config
-from casework.rules import codes, passwords, totp
+from casework.rules import codes, localtime, passwords, totp
 from casework.store.db import Connection, transaction
 
 DAY = 86400
@@ -42,6 +43,8 @@ INSTRUCTIONS = (
 )
 NOTES = ("All went well.", "Next step with the legal clinic.", "Hearing moved to later.")
 DURATIONS = (60, 90, 120, 180, 240)
+# The demo's week is a Montreal group's week (the default time zone).
+ZONE = "America/Montreal"
 
 
 @dataclass(frozen=True)
@@ -99,17 +102,32 @@ def _case_rows(count: int, now: int, rng: random.Random) -> list[tuple]:
     return rows
 
 
-def _task(case_id: int, case_row: tuple, now: int, rng: random.Random) -> tuple:
-    closed = case_row[7]
-    start = now + rng.randint(-60, 60) * DAY + rng.randint(8 * 4, 17 * 4) * 900
+def _start_and_end(now: int, kind: str, rng: random.Random, closed: int | None):
+    """A weekday between 08:00 and 18:00 local time, hearings in the morning; before the
+    day its case closed, if it did."""
+    today = localtime.to_local(now, ZONE).date()
+    last = 60
     if closed:
-        start = min(start, closed - DAY)
+        last = min(last, (localtime.to_local(closed, ZONE).date() - today).days - 1)
+    day = today + timedelta(days=rng.randint(min(-60, last - 30), last))
+    day -= timedelta(days=max(0, day.weekday() - 4))  # a weekend's task moves to Friday
+    minutes = rng.choice(DURATIONS)
+    latest = (10 * 60 + 30) if kind == "hearing" else (18 * 60 - minutes)
+    start = rng.randrange(8 * 60, latest + 1, 15)
+    at = localtime.to_utc(day, time(start // 60, start % 60), ZONE)
+    return at, at + minutes * 60
+
+
+def _task(case_id: int, case_row: tuple, now: int, rng: random.Random) -> tuple:
+    kind = rng.choice(config.TASK_KINDS)
+    start, end = _start_and_end(now, kind, rng, case_row[7])
     needed = rng.randint(1, 3)
-    end = start + rng.choice(DURATIONS) * 60
     outcome = note = debriefed = None
     if start < now:
         state = "done"
-        if rng.random() < 0.7:
+        if start > now - 14 * DAY and rng.random() < 0.4:
+            state = "staffed"  # a debrief still to write
+        elif rng.random() < 0.7:
             outcome = rng.choices(("done", "follow_up", "postponed", "did_not_happen", "urgent"),
                                   (80, 8, 6, 4, 2))[0]  # fmt: skip
             note, debriefed = rng.choice(NOTES), min(now, end + DAY)
@@ -117,7 +135,7 @@ def _task(case_id: int, case_row: tuple, now: int, rng: random.Random) -> tuple:
         state = "open"
     follow_up = int(outcome in ("follow_up", "postponed", "urgent") and start > now - 14 * DAY)
     return (
-        secrets.token_urlsafe(16), case_id, rng.choice(config.TASK_KINDS), start, end,
+        secrets.token_urlsafe(16), case_id, kind, start, end,
         rng.choice(PLACES), rng.choice(MEETING_POINTS), needed, case_row[2],
         rng.choice(INSTRUCTIONS), int(rng.random() < 0.05), state, start - 7 * DAY,
         outcome, note, debriefed, follow_up,
@@ -134,6 +152,17 @@ def _assign(tasks: list[tuple], volunteer_ids: list[int], now: int, rng: random.
         if start >= now and taking == needed:
             staffed.append((task_id,))
     return assignments, staffed
+
+
+def _notices(tasks: list[tuple], assignments: list[tuple], now: int, rng: random.Random):
+    """Some upcoming tasks moved by an hour that the people going have not seen yet."""
+    rows = []
+    for task_id, user_id, _assigned_at, _by in assignments:
+        task = tasks[task_id - 1]
+        if task[3] > now and rng.random() < 0.15:
+            was = (task[3] + 3600, task[4] + 3600, task[5])
+            rows.append((task_id, user_id, "time", *was, now - rng.randint(1, 48) * 3600))
+    return rows
 
 
 def fill(conn: Connection, scale: str, now: int, params: passwords.HashParams, seed=None):
@@ -175,6 +204,11 @@ def fill(conn: Connection, scale: str, now: int, params: passwords.HashParams, s
             assignments,
         )
         conn.executemany("UPDATE tasks SET state = 'staffed' WHERE id = ?", staffed)
+        conn.executemany(
+            "INSERT INTO change_notices (task_id, user_id, changes, was_starts_at, was_ends_at,"
+            " was_place, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            _notices(task_rows, assignments, now, rng),
+        )
         # Future tasks of closed cases were cancelled when the case closed.
         conn.execute(
             "UPDATE tasks SET state = 'cancelled' WHERE starts_at > ? AND case_id IN"

@@ -14,6 +14,7 @@ MIGRATIONS = (
     "0004_retention",
     "0005_fewer_pages_per_write",
     "0006_key_slots",
+    "0007_change_notices",
     "0008_backups_status",
 )
 

@@ -126,7 +126,22 @@ _LAST_ACTIVITY = (
     "max(changed_at,"
     " coalesce((SELECT max(t.starts_at) FROM tasks t WHERE t.case_id = cases.id), 0))"
 )
-_DORMANT = f"state = 'open' AND {_LAST_ACTIVITY} <= :dormant"
+
+
+def dormant(param: str) -> str:
+    """The one definition of a dormant case, a predicate on ``cases``: open, with no sign
+    of life after ``:param`` (neither its own last change nor the start of any of its
+    tasks, so a hearing booked months ahead keeps its case awake). The board flags with it,
+    the upcoming-deletions page and the purge close with it. Written as a range of
+    cases_by_state_change and one probe of tasks_by_case per case, never a full scan.
+    """
+    return (
+        f"cases.state = 'open' AND cases.changed_at <= :{param} AND NOT EXISTS"
+        f" (SELECT 1 FROM tasks t WHERE t.case_id = cases.id AND t.starts_at > :{param})"
+    )
+
+
+_DORMANT = dormant("dormant")
 _CASE_CLOSED_DUE = f"tasks.case_id IN (SELECT id FROM cases WHERE {_CLOSED})"
 _PAST = f"tasks.starts_at <= :past AND NOT {_CASE_CLOSED_DUE}"
 _NOTES = (
@@ -186,8 +201,23 @@ TASK_NOTES = updating(
     codes=f"SELECT DISTINCT c.code FROM tasks JOIN cases c ON c.id = tasks.case_id WHERE {_NOTES}",
 )
 
+# --- Change notices (migration 0007) -----------------------------------------------------
+# A notice is of use until its task is over, and never kept longer than a debrief: it
+# goes debrief_days after the change, or when its task has ended, whichever comes first
+# (and with its task, by ON DELETE CASCADE).
+CHANGE_NOTICES = deleting(
+    "change_notices",
+    "change_notices",
+    "changed_at <= :notices OR task_id IN (SELECT id FROM tasks WHERE ends_at <= :now)",
+    Period("notices", "retention.debrief_days"),
+    requires=("change_notices", "tasks"),
+)
+
 # Order matters only where one rule's effect feeds another (sessions before the people).
+# Change notices come first: the task rules' deletions take notices with them uncounted,
+# so counting the notices before anything else is deleted keeps a dry run exact.
 RULES: tuple[Rule, ...] = (
+    CHANGE_NOTICES,
     SESSIONS,
     INVITES,
     FAILED_LOGINS,
@@ -202,6 +232,7 @@ RULES: tuple[Rule, ...] = (
 )
 # Shown to coordinators as dormant (not a purge: the board lists them).
 DORMANT_FLAG = (
-    f"SELECT code FROM cases WHERE state = 'open' AND {_LAST_ACTIVITY} <= :flag",
+    f"SELECT code, {_LAST_ACTIVITY} AS last_activity FROM cases WHERE {dormant('flag')}"
+    " ORDER BY last_activity LIMIT :limit",
     Period("flag", "retention.dormant_flag_days"),
 )

@@ -7,10 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from casework.rules import availability
-from casework.store import audit, cases
+from casework.store import audit, cases, notices
 from casework.store.db import Connection, Row, transaction
 
 RECENT_DAYS = 30
+# Withdrawing closer to the start than this asks for confirmation and shows on the board.
+LATE_WITHDRAWAL = 48 * 3600
 SUGGESTIONS = 8
 
 
@@ -125,6 +127,7 @@ def take_place(conn: Connection, task: Row, user_id: int, now: int, actor_id: in
         if cursor.rowcount != 1:
             raise StaffingProblem(_why_not(conn, task["id"], user_id, now))
         _refresh_state(conn, task["id"])
+        _tell(conn, task["id"], user_id, actor_id, "assigned", now)
         cases.touch(conn, task["case_id"], now)
         audit.record(conn, now, actor_id, "task.assigned", f"task:{task['id']} user:{user_id}")
 
@@ -145,8 +148,25 @@ def leave(conn: Connection, task: Row, user_id: int, now: int, actor_id: int) ->
             ).fetchone()
             raise StaffingProblem("started" if still_there else "absent")
         _refresh_state(conn, task["id"])
+        _tell(conn, task["id"], user_id, actor_id, "removed", now)
+        if actor_id == user_id:  # the start as it is now, not as the caller last read it
+            conn.execute(
+                "UPDATE tasks SET late_withdrawal_at = ? WHERE id = ? AND starts_at < ?",
+                (now, task["id"], now + LATE_WITHDRAWAL),
+            )
         cases.touch(conn, task["case_id"], now)
         audit.record(conn, now, actor_id, "task.unassigned", f"task:{task['id']} user:{user_id}")
+
+
+def _tell(conn: Connection, task_id: int, user_id: int, actor_id: int, kind: str, now: int):
+    # A coordinator's change of who goes: a notice for the person concerned and for the
+    # others going. Who signs up or withdraws themselves knows it: no notice for them.
+    if actor_id == user_id:
+        notices.forget(conn, task_id, user_id)
+        return
+    was = notices.before_change(conn, task_id)
+    notices.tell(conn, task_id, [user_id], [kind], was, now)
+    notices.tell_going(conn, task_id, ["people"], was, now, besides=(user_id, actor_id))
 
 
 @dataclass(frozen=True)

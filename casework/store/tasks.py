@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from casework.store import NotFound, audit, cases
+from casework.store import NotFound, audit, cases, notices
 from casework.store.db import Connection, Row, transaction
 
 OUTCOMES = ("done", "postponed", "did_not_happen", "follow_up", "urgent")
@@ -155,6 +155,7 @@ def update(conn: Connection, task: Row, details: TaskDetails, now: int, actor_id
         ).fetchone()[0]
         if details.people_needed < assigned:
             raise TooFewPlaces(assigned)
+        was = notices.before_change(conn, task["id"])
         done = conn.execute(
             "UPDATE tasks SET kind = ?, starts_at = ?, ends_at = ?, place = ?, meeting_point = ?,"
             " people_needed = ?, languages = ?, instructions = ?, urgent = ?,"
@@ -163,6 +164,8 @@ def update(conn: Connection, task: Row, details: TaskDetails, now: int, actor_id
             (*_detail_values(details), assigned, details.people_needed, task["id"], now),
         ).rowcount
         if done:
+            changed = notices.changed_kinds(was, notices.before_change(conn, task["id"]))
+            notices.tell_going(conn, task["id"], changed, was, now, besides=(actor_id,))
             cases.touch(conn, task["case_id"], now)
             audit.record(conn, now, actor_id, "task.updated", f"task:{task['id']}")
     return bool(done)
@@ -171,11 +174,13 @@ def update(conn: Connection, task: Row, details: TaskDetails, now: int, actor_id
 def cancel(conn: Connection, task: Row, now: int, actor_id: int) -> bool:
     """Cancel an open or staffed task; False when it is already done or cancelled."""
     with transaction(conn):
+        was = notices.before_change(conn, task["id"])
         done = conn.execute(
             "UPDATE tasks SET state = 'cancelled' WHERE id = ? AND state IN ('open', 'staffed')",
             (task["id"],),
         ).rowcount
         if done:
+            notices.tell_going(conn, task["id"], ["cancelled"], was, now, besides=(actor_id,))
             cases.touch(conn, task["case_id"], now)
             audit.record(conn, now, actor_id, "task.cancelled", f"task:{task['id']}")
     return bool(done)

@@ -1,5 +1,6 @@
 """Task pages: create, staff, cancel and debrief accompaniments; the week view."""
 
-from casework.tasks.views import bp
+from casework.tasks import staffing_views, views, week
+from casework.tasks.blueprint import bp
 
-__all__ = ["bp"]
+__all__ = ["bp", "staffing_views", "views", "week"]

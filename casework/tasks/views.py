@@ -1,32 +1,22 @@
-"""Task views: thin shells over casework.store.tasks and casework.store.staffing."""
+"""Task pages: create, change, show, cancel and debrief (staffing and the week view are
+in their own modules of this blueprint)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
 from casework.rules import localtime
-from casework.store import NotFound, boards, cases, staffing, tasks
+from casework.store import cases, notices, staffing, tasks
+from casework.tasks.blueprint import bp
 from casework.tasks.forms import AssignForm, DebriefForm, TaskForm
 from casework.web import context
 from casework.web.context import get_db
 from casework.web.forms import Confirmation, ConfirmForm
 from casework.web.gate import roles
 from casework.web.labels import kind_label, when
-
-bp = Blueprint("tasks", __name__)
-
-PROBLEMS = {
-    "full": lambda: _("Someone took the last place just before you: this task is full."),
-    "closed": lambda: _("This task is no longer open."),
-    "started": lambda: _("This task has already started."),
-    "already": lambda: _("You are already going."),
-    "absent": lambda: _("This person is not on this task."),
-}
 
 
 def _zone() -> str:
@@ -107,60 +97,10 @@ def show(token: str):
         now=now,
         actions=staffing.actions(task, current_user, now),
         assign=AssignForm(),
+        going=task.mine and request.args.get("going") == "1",
+        late=task["starts_at"] - now < staffing.LATE_WITHDRAWAL,
+        seen_by=notices.on_task(conn, task["id"]) if current_user.is_coordinator else [],
     )
-
-
-def _staffing_change(token: str, change, user_id_of, signing_up: bool = False) -> object:
-    conn, now = get_db(), context.now()
-    task = tasks.load_or_404(conn, token, current_user, now, signing_up=signing_up)
-    user_id = user_id_of(conn)
-    if user_id is None:
-        flash(_("No active person has that pseudonym."), "error")
-    else:
-        try:
-            change(conn, task.row, user_id, now, current_user.id)
-        except staffing.StaffingProblem as problem:
-            flash(PROBLEMS[problem.reason](), "error")
-        else:
-            flash(_("Saved."), "info")
-    try:  # back to the task if the person may still see it, else home
-        tasks.load_or_404(conn, token, current_user, now)
-    except NotFound:
-        return redirect(url_for("home.index"))
-    return redirect(url_for("tasks.show", token=token))
-
-
-@bp.route("/tasks/<token>/signup", methods=["POST"])
-@roles("volunteer", "coordinator")
-def signup(token: str):
-    return _staffing_change(
-        token, staffing.take_place, lambda _conn: current_user.id, signing_up=True
-    )
-
-
-@bp.route("/tasks/<token>/withdraw", methods=["POST"])
-@roles("volunteer", "coordinator")
-def withdraw(token: str):
-    return _staffing_change(token, staffing.leave, lambda _conn: current_user.id)
-
-
-def _named_volunteer(conn) -> int | None:
-    """The volunteer a coordinator's assign/unassign form names (None: no such person)."""
-    form = AssignForm()
-    return staffing.volunteer_id(conn, form.volunteer.data) if form.validate_on_submit() else None
-
-
-# The task is looked up before the form is read: an unknown token is a 404.
-@bp.route("/tasks/<token>/assign", methods=["POST"])
-@roles("coordinator")
-def assign(token: str):
-    return _staffing_change(token, staffing.take_place, _named_volunteer)
-
-
-@bp.route("/tasks/<token>/unassign", methods=["POST"])
-@roles("coordinator")
-def unassign(token: str):
-    return _staffing_change(token, staffing.leave, _named_volunteer)
 
 
 @bp.route("/tasks/<token>/cancel", methods=["GET", "POST"])
@@ -227,24 +167,3 @@ def handled(token: str):
         tasks.follow_up_handled(conn, task.row, now, current_user.id)
         flash(_("The follow-up is off the board."), "info")
     return redirect(url_for("home.index"))
-
-
-@bp.route("/week")
-@roles("coordinator", "volunteer")
-def week():
-    zone, now = _zone(), context.now()
-    today = localtime.to_local(now, zone).date()
-    day = localtime.parse_date(request.args.get("day", "")) or today
-    if abs(day.year - today.year) > localtime.MAX_YEARS_AHEAD:
-        day = today  # far-off weeks are typos, and year 1 would overflow
-    monday = localtime.week_start(day)
-    start, end = localtime.day_bounds(monday, 7, zone)
-    owner = None if current_user.is_coordinator else current_user.id
-    rows = boards.week(get_db(), start, end, owner)
-    return render_template(
-        "tasks/week.html",
-        rows=rows,
-        limit=boards.WEEK_LIMIT,
-        previous=(monday - timedelta(days=7)).isoformat(),
-        following=(monday + timedelta(days=7)).isoformat(),
-    )

@@ -26,7 +26,7 @@ CARDS = {
     "task": ("task", _TASK),
     "task_with_code": ("task", (*_TASK, "case_code")),
     "follow_up": ("follow_up", ("token", "kind", "starts_at", "outcome", "case_code")),
-    "dormant": ("dormant", ("code", "changed_at")),
+    "dormant": ("dormant", ("code", "last_activity")),
 }
 # About two boards and a few hundred volunteer homes' worth of distinct cards.
 CACHE_SIZE = 4096

@@ -78,6 +78,7 @@ class Confirmation:
     back: str  # where "go back" leads, and its words
     back_label: str
     destructive: bool = False
+    hidden: tuple[tuple[str, str], ...] = ()  # fields the confirming POST carries
 
 
 class CheckboxesField(SelectMultipleField):

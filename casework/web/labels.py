@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import functools
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from babel import Locale, UnknownLocaleError, dates
+from babel import Locale, UnknownLocaleError, dates, numbers
 from flask import Flask, current_app
 from flask_babel import get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
@@ -71,6 +71,13 @@ def _kind_label(key: str, _reader: str) -> str:
     return str(label) if label is not None else key.replace("_", " ").capitalize()
 
 
+# Languages CLDR does not name (the region's sign languages): named through the catalogs.
+SIGN_LANGUAGE_LABELS = {
+    "fcs": _l("Quebec Sign Language (LSQ)"),
+    "ase": _l("American Sign Language (ASL)"),
+}
+
+
 def language_label(code: str) -> str:
     """A language named in the reader's language (from CLDR data, no catalog needed),
     else in its own name."""
@@ -79,6 +86,8 @@ def language_label(code: str) -> str:
 
 @functools.lru_cache(maxsize=512)
 def _language_name(code: str, reader: str) -> str:
+    if code in SIGN_LANGUAGE_LABELS:  # the lazy string translates into the current locale
+        return str(SIGN_LANGUAGE_LABELS[code])
     try:
         name = Locale.parse(code).get_display_name(reader) or SPOKEN.get(code, code)
     except (ValueError, UnknownLocaleError):
@@ -109,14 +118,44 @@ def split_codes(text: str | None) -> list[str]:
     return [item for item in (text or "").split(",") if item]
 
 
-AREA_WORDS = 3
+AREA_WORDS = 5
+# A name cut after one of these is cut mid-name ("Banque alimentaire du"): cut before.
+_LINK_WORDS = frozenset(
+    [
+        "de",
+        "du",
+        "des",
+        "d'",
+        "la",
+        "le",
+        "les",
+        "l'",
+        "et",
+        "of",
+        "the",
+        "and",
+        "at",
+        "del",
+        "y",
+        "el",
+        "los",
+        "las",
+        "en",
+        "au",
+        "aux",
+        "à",
+    ]
+)
 
 
 def area(place: str | None) -> str:
-    """The coarse area shown to volunteers who are not going: the place's first words,
-    never a number (a civic number or a room would say more than needed)."""
+    """The coarse area shown to volunteers who are not going: the place's name before
+    its first comma, never a number (a civic number or a room would say more than
+    needed), and never ending on a word that joins it to the rest of a name."""
     head = (place or "").split(",", 1)[0]
     words = [w for w in head.split() if not any(ch.isdigit() for ch in w)][:AREA_WORDS]
+    while words and words[-1].lower() in _LINK_WORDS:
+        words.pop()
     return " ".join(words) or str(_l("Place given to the people who go"))
 
 
@@ -138,6 +177,23 @@ def _when(epoch: int, style: str, zone, locale) -> str:
 WHEN_PATTERNS = {"time": "HH:mm", "day": "EEEE d MMMM", "medium": "EEE d MMM, HH:mm"}
 
 
+# How a heading names a day in each interface language ("lundi 30 novembre").
+LONG_DATE = {"es": "EEEE d 'de' MMMM"}
+
+
+def long_date(day: date) -> str:
+    """A calendar day as a heading says it, in the reader's language."""
+    locale = get_locale()
+    pattern = LONG_DATE.get(str(locale.language), "EEEE d MMMM")
+    return dates.format_date(day, pattern, locale=locale)
+
+
+def seconds(value: float) -> str:
+    """A duration in seconds, with the reader's decimal sign ("0,01 s" in French)."""
+    shown = numbers.format_decimal(round(value, 2), "0.00", locale=get_locale())
+    return f"{shown}\u00a0s"
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         when=when,
@@ -146,4 +202,6 @@ def init_app(app: Flask) -> None:
         outcome_label=lambda key: OUTCOME_LABELS.get(key, key),
         state_label=lambda key: STATE_LABELS.get(key, key),
         languages=language_labels,
+        long_date=long_date,
+        seconds=seconds,
     )

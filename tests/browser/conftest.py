@@ -89,6 +89,24 @@ def enrol(page) -> bytes:
     return secret
 
 
+def create_account(page, base, path, handle, coordinator=False) -> bytes | None:
+    """Open a setup link and create the account; a coordinator enrols a second factor
+    (its secret is returned)."""
+    from helpers.instance import PASSWORD
+
+    page.goto(base + path)
+    page.get_by_label("Pseudonym").fill(handle)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password again").fill(PASSWORD)
+    page.get_by_role("button", name="Create the account").click()
+    secret = None
+    if coordinator:  # coordinators set up their second factor before anything else
+        secret = enrol(page)
+        page.get_by_role("link", name="I have written them down").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Hello, {handle}")
+    return secret
+
+
 class RunningServer:
     def __init__(self, process: subprocess.Popen, port: int, setup_path: str | None) -> None:
         self.process, self.port, self.setup_path = process, port, setup_path

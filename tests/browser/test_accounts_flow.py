@@ -36,7 +36,7 @@ def test_coordinator_enrols_signs_in_with_a_code_and_invites_a_volunteer(
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, coord-one")
 
-    page.get_by_role("link", name="People").click()
+    page.get_by_role("link", name="People", exact=True).click()
     page.get_by_label("Role").select_option("volunteer")
     page.get_by_role("button", name="Create an invitation").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Invitation")

@@ -1,5 +1,6 @@
 """The core flow on the real server at 360x740: a coordinator opens a case and a task, a
-volunteer signs up and debriefs with a follow-up, the coordinator sees it on the board.
+volunteer signs up, the coordinator moves it and the volunteer sees the notice, the
+volunteer debriefs with a follow-up, the coordinator sees it on the board.
 
 The debrief needs the task to have started: the task is set a few minutes ahead, and the
 test waits for its start (the server's clock is real)."""
@@ -10,23 +11,10 @@ import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from conftest import enrol
-from helpers.instance import PASSWORD
+from conftest import create_account
 from playwright.sync_api import expect
 
 LEAD_SECONDS = 20
-
-
-def create_account(page, base, path, handle, coordinator=False):
-    page.goto(base + path)
-    page.get_by_label("Pseudonym").fill(handle)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password again").fill(PASSWORD)
-    page.get_by_role("button", name="Create the account").click()
-    if coordinator:  # coordinators set up their second factor before anything else
-        enrol(page)
-        page.get_by_role("link", name="I have written them down").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"Hello, {handle}")
 
 
 def test_core_flow(live_server_with_volunteer, browser, artifacts):
@@ -70,6 +58,25 @@ def test_core_flow(live_server_with_volunteer, browser, artifacts):
     volunteer.get_by_role("button", name="Sign me up").click()
     expect(volunteer.get_by_text("Meet at the entrance.")).to_be_visible()
     volunteer.screenshot(path=str(artifacts / "task-mine-360.png"), full_page=True)
+
+    # The coordinator moves the task by a minute: the volunteer's home says so, old and
+    # new, until "Seen"; then the coordinator's task page shows it seen.
+    task_url = volunteer.url.split("?", 1)[0]
+    moved = starts + timedelta(minutes=1)
+    coordinator.goto(task_url + "/edit")
+    coordinator.get_by_label("Start time").fill(moved.strftime("%H:%M"))
+    coordinator.get_by_role("button", name="Save the changes").click()
+    expect(coordinator.get_by_text("ana — has not seen the latest change yet")).to_be_visible()
+    volunteer.goto(server.base + "/")
+    notice = volunteer.locator("section.notices")
+    expect(notice).to_contain_text(f"{starts:%H:%M}–")
+    expect(notice).to_contain_text(f"→ {moved:%a} {moved.day} {moved:%b}, {moved:%H:%M}")
+    volunteer.screenshot(path=str(artifacts / "notice-360.png"), full_page=True)
+    notice.get_by_role("button", name="Seen").click()
+    expect(volunteer.locator("section.notices")).to_have_count(0)
+    coordinator.goto(task_url)
+    expect(coordinator.get_by_text("ana — has seen the latest change")).to_be_visible()
+    starts = moved
 
     # After the start, the volunteer writes a debrief asking for a follow-up.
     time.sleep(max(0.0, (starts - datetime.now(starts.tzinfo)).total_seconds() + 1))

@@ -174,7 +174,7 @@ class Workflow:
 
     def sign_up(self, token: str) -> None:
         done = self.post(self.vol, f"/tasks/{token}/signup", {}, f"/tasks/{token}")
-        assert done.headers["Location"] == f"/tasks/{token}"
+        assert done.headers["Location"] == f"/tasks/{token}?going=1"
         page = self._keep(self.vol.get(f"/tasks/{token}"))
         assert MARKERS["instructions"] in page.text
 

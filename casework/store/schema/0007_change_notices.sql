@@ -1,0 +1,21 @@
+-- Change notices: what a coordinator changed on a task since each person going last
+-- looked. One row per task and person (several changes collapse into it); the kinds of
+-- change and the former time and place, so the notice can say "old -> new". No free text
+-- of its own: the former place is the task's own text, seen by the same people before.
+CREATE TABLE change_notices (
+    task_id INTEGER NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    changes TEXT NOT NULL CHECK (length(changes) <= 120),
+    was_starts_at INTEGER,
+    was_ends_at INTEGER,
+    was_place TEXT CHECK (length(was_place) <= 120),
+    changed_at INTEGER NOT NULL,
+    seen_at INTEGER,
+    PRIMARY KEY (task_id, user_id)
+) WITHOUT ROWID;
+-- A person's home: their unseen notices.
+CREATE INDEX change_notices_by_user ON change_notices (user_id, seen_at);
+-- The purge: notices past their period.
+CREATE INDEX change_notices_by_change ON change_notices (changed_at);
+-- A volunteer who withdraws less than 48 hours before the start: the board shows it.
+ALTER TABLE tasks ADD COLUMN late_withdrawal_at INTEGER
