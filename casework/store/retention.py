@@ -1,9 +1,12 @@
 """Retention: what is past its period (``due``) and the secure purge that removes it.
 
-A purge deletes everything due in ONE ``BEGIN IMMEDIATE`` transaction (with
-``secure_delete`` on, set by store.db), records a report of counts in the same transaction,
-then runs ``wal_checkpoint(TRUNCATE)``, ``VACUUM`` and ``wal_checkpoint(TRUNCATE)`` so
-that no freed page or stale WAL frame keeps a purged row, even for someone holding the key.
+A purge deletes everything due in short batches (``BEGIN IMMEDIATE`` each, with
+``secure_delete`` on, set by store.db), so that a writer waits for one batch at most;
+each batch updates the run's report row with its counts in the same transaction, so a
+killed purge leaves a consistent store whose report tells what was done, and the next run
+finishes. Then ``wal_checkpoint(TRUNCATE)``, ``VACUUM`` (interrupted by any writer, then
+started again) and ``wal_checkpoint(TRUNCATE)``: no freed page or stale WAL frame keeps a
+purged row, even for someone holding the key.
 
 Only one purge runs at a time: a process-wide lock refuses a second one in the same
 process, and an exclusive ``flock`` on ``<store>-purge.lock`` refuses one from another
@@ -25,7 +28,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from casework.store import purge_reports
-from casework.store.db import BUSY_TIMEOUT_MS, Connection, Error, OperationalError, transaction
+from casework.store.db import (
+    BUSY_TIMEOUT_MS,
+    Connection,
+    Error,
+    OperationalError,
+    is_disk_full,
+    longest_writer_wait,
+    transaction,
+    writers_waiting,
+)
 from casework.store.retention_rules import RULES, Rule
 
 log = logging.getLogger("casework")
@@ -33,8 +45,19 @@ log = logging.getLogger("casework")
 STEPS = ("delete", "checkpoint", "vacuum", "final_checkpoint")
 # Maintenance steps wait at most this long for readers/writers, then retry: a long wait
 # inside a checkpoint would hold up page requests that want to write.
-MAINTENANCE_BUSY_MS = 1000
-MAINTENANCE_ATTEMPTS = 3
+# A TRUNCATE checkpoint holds writers back while it waits for readers: keep it short.
+MAINTENANCE_BUSY_MS = 250
+MAINTENANCE_ATTEMPTS = 12
+# A VACUUM gives way to a writer that has waited this long (it is rolled back whole and
+# starts again): a short VACUUM finishes, a long one never holds a sign-up for seconds.
+VACUUM_PATIENCE_SECONDS = 0.5
+VACUUM_ATTEMPTS = 20
+VACUUM_CHECK_STEPS = 1000  # virtual machine steps between two looks for a waiting writer
+# Deletion batches: each aims to hold the write lock about BATCH_SECONDS.
+BATCH_SECONDS = 0.2
+FIRST_BATCH, MIN_BATCH, MAX_BATCH = 500, 10, 50_000
+# Between batches, writers that queued meanwhile go first, for at most this long.
+YIELD_SECONDS = 1.0
 _RUNNING = threading.Lock()
 
 Progress = Callable[[str], None]
@@ -122,12 +145,12 @@ def purge(
     rules: tuple[Rule, ...] = RULES,
     progress: Progress | None = None,
 ) -> Report:
-    """Delete everything due at ``now`` in one transaction, then compact the store.
+    """Delete everything due at ``now`` in batches, then compact the store.
 
-    Returns a report; a failed deletion is rolled back whole and reported as ``failed``,
-    a maintenance step that stays busy leaves the deletion committed and reports
-    ``incomplete`` (the next run compacts again). Raises PurgeRefused when another purge
-    is running.
+    Returns a report; a failed batch is rolled back (the ones before it stay done) and the
+    run reported as ``failed``; a maintenance step that stays busy, or a full disk, leaves
+    the deletion committed and reports ``incomplete`` (the next run compacts again).
+    Raises PurgeRefused when another purge is running.
     """
     if conn.in_transaction:
         raise PurgeRefused("a purge cannot run inside another transaction")
@@ -141,86 +164,171 @@ def _purge(conn, now, settings, rules, progress: Progress) -> Report:
     report = Report(now, False, {})
     clock = time.perf_counter()
     progress("delete")
+    report_id = None
     try:
-        with transaction(conn):
-            report.counts = _delete(conn, now, settings, rules)
-            report_id = purge_reports.start(conn, now, report.counts)
+        report_id = purge_reports.start(conn, now)
+        _delete(conn, now, settings, rules, report, report_id)
     except Error as exc:
-        log.error("purge failed and was rolled back: %s", type(exc).__name__)
-        report.steps["delete"] = time.perf_counter() - clock
-        report.seconds, report.outcome = report.steps["delete"], "failed"
-        report.problem = f"nothing was deleted: {exc}"
-        with contextlib.suppress(Error):
-            purge_reports.record_failure(conn, now, report.seconds)
-        return report
+        return _stopped(conn, report, report_id, clock, exc)
     report.steps["delete"] = time.perf_counter() - clock
     problems = _compact(conn, report, progress)
     report.outcome = "incomplete" if problems else "done"
-    report.problem = "; ".join(problems) or None
     report.seconds = time.perf_counter() - clock
     progress("final_checkpoint")
     started = time.perf_counter()
     # Recorded before the last checkpoint, so that the WAL ends empty.
     with contextlib.suppress(Error):
-        purge_reports.finish(conn, report_id, report.steps, report.seconds, report.outcome)
-    if not _retry(lambda: _checkpoint(conn), maintenance=conn):
+        purge_reports.finish(conn, report_id, report)
+    problem = _retry(lambda: _checkpoint(conn), maintenance=conn)
+    if problem:
         report.outcome = "incomplete"
-        report.problem = "; ".join([*problems, "final_checkpoint: the store stayed busy"])
+        problems.append(f"final_checkpoint: {problem}")
+    report.problem = "; ".join(problems) or None
     report.steps["final_checkpoint"] = time.perf_counter() - started
     report.seconds = time.perf_counter() - clock
     log.info("purge %s: %d rows in %.2f s", report.outcome, report.total, report.seconds)
     return report
 
 
-def _delete(conn: Connection, now: int, settings, rules) -> dict[str, int]:
-    counts = {}
+def _stopped(conn, report: Report, report_id: int | None, clock: float, exc: Error) -> Report:
+    """A batch failed: it is rolled back, the batches before it stay done (counted)."""
+    reason = "the disk is full" if is_disk_full(exc) else str(exc)
+    log.error("purge stopped: %s", "disk full" if is_disk_full(exc) else type(exc).__name__)
+    report.steps["delete"] = time.perf_counter() - clock
+    report.seconds, report.outcome = report.steps["delete"], "failed"
+    report.problem = (
+        f"stopped after deleting {report.total} row(s), nothing half-done: {reason};"
+        " the next run finishes"
+        if report.total
+        else f"nothing was deleted: {reason}"
+    )
+    with contextlib.suppress(Error):
+        if report_id is None:
+            purge_reports.record_failure(conn, report.started_at, report.seconds)
+        else:
+            purge_reports.finish(conn, report_id, report)
+    return report
+
+
+class _BatchSize:
+    """Rows per batch, grown or shrunk so that one batch holds the write lock about
+    ``BATCH_SECONDS``: a writer (a sign-up) waits for one batch at most."""
+
+    def __init__(self) -> None:
+        self.rows = FIRST_BATCH
+
+    def took(self, seconds: float) -> None:
+        if seconds < BATCH_SECONDS / 2:
+            self.rows = min(self.rows * 2, MAX_BATCH)
+        elif seconds > BATCH_SECONDS:
+            self.rows = max(self.rows // 2, MIN_BATCH)
+
+
+def _delete(conn: Connection, now: int, settings, rules, report: Report, report_id: int) -> None:
+    """Apply each rule in batches; each batch commits with the report's running counts."""
+    size = _BatchSize()
     for rule in active_rules(conn, rules):
         values = bindings(rule, now, settings)
-        counts[rule.kind] = conn.execute(rule.count, values).fetchone()[0]
-        if counts[rule.kind]:
+        report.counts[rule.kind] = 0
+        if not rule.table:  # a rule without a table to range over runs whole, once
+            with transaction(conn):
+                rows = conn.execute(rule.count, values).fetchone()[0]
+                for statement in rule.statements:
+                    conn.execute(statement, values)
+                purge_reports.record_counts(conn, report_id, {**report.counts, rule.kind: rows})
+            report.counts[rule.kind] = rows  # counted once committed
+            continue
+        after = rule.first_key
+        while after is not None:
+            after = _batch(conn, rule, {**values, "after": after}, size, report, report_id)
+            _yield_to_writers()
+
+
+def _batch(conn, rule: Rule, values: dict, size: _BatchSize, report: Report, report_id: int):
+    """One batch of ``rule`` after ``values['after']``; returns the next start, or None."""
+    with transaction(conn):
+        started = time.perf_counter()
+        rows, upto = conn.execute(rule.next_batch, {**values, "limit": size.rows}).fetchone()
+        if rows:
+            where = rule.batch_where
             for statement in rule.statements:
-                conn.execute(statement, values)
-    return counts
+                conn.execute(statement.format(where=where), {**values, "upto": upto})
+            done = {**report.counts, rule.kind: report.counts[rule.kind] + rows}
+            purge_reports.record_counts(conn, report_id, done)
+    if rows:  # counted once committed
+        report.counts[rule.kind] += rows
+    size.took(time.perf_counter() - started)
+    return upto if rows else None
+
+
+def _yield_to_writers() -> None:
+    # The write lock is not fair: wait until the writers queued meanwhile have had it.
+    deadline = time.monotonic() + YIELD_SECONDS
+    while writers_waiting() and time.monotonic() < deadline:
+        time.sleep(0.002)
 
 
 def _compact(conn: Connection, report: Report, progress: Progress) -> list[str]:
-    """Checkpoint and VACUUM; return what stayed busy (the deletion is already committed)."""
+    """Checkpoint and VACUUM; return what could not be done (the deletion is committed)."""
     problems = []
-    for step, action in (
-        ("checkpoint", lambda: _checkpoint(conn)),
-        ("vacuum", lambda: _vacuum(conn)),
+    for step, action, attempts in (
+        ("checkpoint", lambda: _checkpoint(conn), MAINTENANCE_ATTEMPTS),
+        ("vacuum", lambda: _vacuum(conn), VACUUM_ATTEMPTS),
     ):
         progress(step)
         started = time.perf_counter()
-        if not _retry(action, maintenance=conn):
-            problems.append(f"{step}: the store stayed busy")
+        problem = _retry(action, maintenance=conn, attempts=attempts)
+        if problem:
+            problems.append(f"{step}: {problem}")
         report.steps[step] = time.perf_counter() - started
     return problems
 
 
 def _checkpoint(conn: Connection) -> bool:
+    # PASSIVE copies the bulk without holding writers back; TRUNCATE then has little left.
+    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
     # (busy, wal frames, checkpointed): busy=1 when a reader kept the WAL from truncating.
     return conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0
 
 
 def _vacuum(conn: Connection) -> bool:
-    conn.execute("VACUUM")
+    # VACUUM holds the write lock throughout: a writer kept waiting interrupts it (rolled
+    # back whole, nothing lost), and it starts again once the writers are done.
+    def give_way() -> int:
+        return 1 if longest_writer_wait() > VACUUM_PATIENCE_SECONDS else 0
+
+    conn.set_progress_handler(give_way, VACUUM_CHECK_STEPS)
+    try:
+        conn.execute("VACUUM")
+    except OperationalError as exc:
+        if "interrupt" not in str(exc):
+            raise
+        _yield_to_writers()
+        return False
+    finally:
+        conn.set_progress_handler(None, 0)
     return True
 
 
-def _retry(action: Callable[[], bool], maintenance: Connection) -> bool:
-    """Run a maintenance step with a short busy wait, a few times; False if it stayed busy."""
+def _retry(
+    action: Callable[[], bool], maintenance: Connection, attempts: int = MAINTENANCE_ATTEMPTS
+) -> str | None:
+    """Run a maintenance step with a short busy wait, a few times; what stopped it, or None."""
     maintenance.execute(f"PRAGMA busy_timeout = {MAINTENANCE_BUSY_MS}")
     try:
-        for attempt in range(MAINTENANCE_ATTEMPTS):
+        for attempt in range(attempts):
             try:
                 if action():
-                    return True
+                    return None
             except OperationalError as exc:
+                if is_disk_full(exc):
+                    log.error("purge: disk full")
+                    return "the disk is full"
                 if "locked" not in str(exc) and "busy" not in str(exc):
                     raise
-            time.sleep(0.05 * (attempt + 1))
-        return False
+            time.sleep(0.05 * min(attempt + 1, 4))
+            _yield_to_writers()
+        return "the store stayed busy"
     finally:
         maintenance.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 

@@ -10,6 +10,10 @@ its daylight-saving changes: a period is never shortened by a 23-hour day.
 The count and the statements share one predicate, and predicates of rules that could
 overlap exclude each other, so a dry run counts exactly what a purge deletes.
 
+Statements are templates over ``{where}``: the purge runs them in batches, each one a
+short transaction over a range of the rule's table's ``key`` (``Rule.batch_where``), so
+that a writer never waits long; a row a batch deletes or changes no longer matches.
+
 Rules whose tables do not exist yet (``requires``) are skipped: the case and task rules
 are written against the schema described in the cases issue and wait for its migration;
 the failed-login rule waits for the accounts migration.
@@ -36,11 +40,34 @@ class Period:
 class Rule:
     kind: str
     count: str
-    statements: tuple[str, ...]
+    statements: tuple[str, ...]  # templates over {where}; the last one counts
     periods: tuple[Period, ...] = ()
     requires: tuple[str, ...] = ()
     # The case codes concerned, shown to coordinators on the upcoming-deletions page only.
     codes: str | None = None
+    table: str = ""  # empty: the statements run once, unbatched
+    where: str = ""
+    key: str = "rowid"  # the column batches are ranges of (the primary key)
+
+    @property
+    def batch_where(self) -> str:
+        """The predicate limited to one batch: ``:after`` < key <= ``:upto``."""
+        column = f"{self.table}.{self.key}"
+        return f"({self.where}) AND {column} > :after AND {column} <= :upto"
+
+    @property
+    def next_batch(self) -> str:
+        """How many rows the next batch of at most ``:limit`` holds, and its last key."""
+        column = f"{self.table}.{self.key}"
+        return (
+            f"SELECT count(*), max(k) FROM (SELECT {column} AS k FROM {self.table}"
+            f" WHERE ({self.where}) AND {column} > :after ORDER BY {column} LIMIT :limit)"
+        )
+
+    @property
+    def first_key(self) -> int | str:
+        # Below every rowid; below every non-empty text key.
+        return -(2**63) if self.key == "rowid" else ""
 
 
 def deleting(kind: str, table: str, where: str, *periods: Period, **extra) -> Rule:
@@ -48,26 +75,28 @@ def deleting(kind: str, table: str, where: str, *periods: Period, **extra) -> Ru
 
     ``before`` statements (templates with ``{where}``) remove what references those rows.
     """
-    before = tuple(s.format(where=where) for s in extra.pop("before", ()))
     return Rule(
         kind,
         f"SELECT count(*) FROM {table} WHERE {where}",
-        (*before, f"DELETE FROM {table} WHERE {where}"),
+        (*extra.pop("before", ()), f"DELETE FROM {table} WHERE {{where}}"),
         periods,
         requires=extra.pop("requires", (table,)),
+        table=table,
+        where=where,
         **extra,
     )
 
 
 def updating(kind: str, table: str, changes: str, where: str, *periods: Period, **extra) -> Rule:
     """A rule that changes (erases, deactivates, closes) the rows matching ``where``."""
-    before = tuple(s.format(where=where) for s in extra.pop("before", ()))
     return Rule(
         kind,
         f"SELECT count(*) FROM {table} WHERE {where}",
-        (*before, f"UPDATE {table} SET {changes} WHERE {where}"),
+        (*extra.pop("before", ()), f"UPDATE {table} SET {changes} WHERE {{where}}"),
         periods,
         requires=extra.pop("requires", (table,)),
+        table=table,
+        where=where,
         **extra,
     )
 
@@ -79,6 +108,7 @@ SESSIONS = deleting(
     "seen_at < :idle OR created_at < :absolute",
     Period("idle", "sessions.idle_minutes", 60),
     Period("absolute", "sessions.absolute_hours", 3600),
+    key="id_hash",  # a table without rowid
 )
 # Setup links, invites and resets go at once when used or expired.
 INVITES = deleting(
