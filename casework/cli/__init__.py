@@ -15,7 +15,7 @@ import click
 from casework import config
 from casework.cli import demo, instance, keys, people, purge
 from casework.cli.common import EXIT_FAILURE, EXIT_USAGE, Failure, Instance
-from casework.store import StoreError, WrongKey
+from casework.store import StoreError, WrongKey, db
 from casework.vault import keys as key_material
 
 
@@ -31,8 +31,19 @@ class CaseworkGroup(click.Group):
             message, status = "the passphrase or key does not open this store", EXIT_FAILURE
         except (Failure, StoreError, key_material.KeyProblem) as exc:
             message, status = str(exc), getattr(exc, "status", EXIT_FAILURE)
+        except (db.Error, OSError) as exc:
+            message, status = _fault(exc), EXIT_FAILURE
         click.echo(f"casework: {message}", err=True)
         ctx.exit(status)
+
+
+def _fault(exc: BaseException) -> str:
+    """One true line for a fault of the machine, never a traceback."""
+    if db.is_disk_full(exc):
+        return "the disk is full: nothing was saved; free some space and try again"
+    if isinstance(exc, OSError):
+        return f"the system refused: {exc.strerror or type(exc).__name__}"
+    return f"the store could not be used ({type(exc).__name__}); nothing was saved"
 
 
 @click.group(cls=CaseworkGroup, context_settings={"help_option_names": ["-h", "--help"]})

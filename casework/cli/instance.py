@@ -110,7 +110,7 @@ def _serve(instance: Instance, host: str, port: int, no_tls: bool, key: bytearra
     store = app.extensions["casework_store"]
     channel = control.LockChannel(
         instance.path,
-        lambda: lifecycle.lock_store(app, "command"),
+        lambda: lifecycle.lock_answer(app),
         lambda: store.sealed,
         lambda passphrase: lifecycle.unlock_answer(
             lifecycle.unlock_with_passphrase(app, passphrase, "control-socket")

@@ -50,9 +50,17 @@ def lock(instance: Instance) -> None:
     Example: casework lock
     """
     answer = control.send(instance.path, "lock")
-    if answer != "locked":
+    if answer == "locked":
+        click.echo("Locked: the key is gone from the server's memory and every session ended.")
+        return
+    left = answer.removeprefix("locked; sessions not ended: ")
+    if left == answer:
         raise Failure(f"the server did not lock (it answered {answer!r})")
-    click.echo("Locked: the key is gone from the server's memory and every session ended.")
+    # Sealed all the same: the sessions in the store are unusable now and end at unlock.
+    click.echo(
+        f"Locked: the key is gone from the server's memory; ending the sessions failed"
+        f" ({left}), so they end at the next unlock and none can be used until then."
+    )
 
 
 @click.command()

@@ -31,7 +31,14 @@ from pathlib import Path
 from typing import BinaryIO
 
 from casework.store import StoreError, WrongKey
-from casework.store.db import checkpoint, connect, export_encrypted, integrity_problems, rekey
+from casework.store.db import (
+    checkpoint,
+    connect,
+    export_encrypted,
+    integrity_problems,
+    is_disk_full,
+    rekey,
+)
 from casework.vault import keys
 from casework.vault.store import Store
 
@@ -79,6 +86,13 @@ def write_backup(
             _write_file(partial, header, body, _tag_key(backup_key))
             os.replace(partial, target)
             keys.fsync_dir(target.parent)
+    except Exception as exc:
+        if is_disk_full(exc):  # the half-written copy went with the private folder
+            raise StoreError(
+                f"the disk holding {target.parent} is full: no backup was written;"
+                " free some space or choose another disk"
+            ) from exc
+        raise
     finally:
         keys.wipe(backup_key)
 

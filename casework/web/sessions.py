@@ -20,11 +20,13 @@ from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
 
 from casework.store import sessions as stored
+from casework.store.db import Error, is_disk_full
 from casework.vault.store import Sealed, Store
-from casework.web import context
+from casework.web import context, errors
 from casework.web.signed_out import SignedOutSessions
 
 USER_KEY = "_user_id"
+READS = ("GET", "HEAD")
 # Refresh "last seen" at most once a minute: a write per request would serialise readers.
 SEEN_RESOLUTION = 60
 
@@ -46,6 +48,7 @@ class ServerSession(CallbackDict, SessionMixin):
         self.seen_at = meta.get("seen_at", 0)
         self.modified = False
         self.rotate_requested = False
+        self.save_failed = False
 
     def rotate(self) -> None:
         """Issue a new id at the next save (at sign-in: no session fixation)."""
@@ -88,6 +91,9 @@ class ServerSessionInterface(SessionInterface):
         return ServerSession(json.loads(row["data"]), sid, in_store=True, seen_at=row["seen_at"])
 
     def save_session(self, app: Flask, session: ServerSession, response: Response) -> None:
+        # Flask saves again after the error page of a failed save: once is enough.
+        if session.save_failed:
+            return
         try:
             if session.get(USER_KEY):
                 self._save_signed_in(app, session, response)
@@ -96,6 +102,13 @@ class ServerSessionInterface(SessionInterface):
         except Sealed:
             # Locked while this request ran: nothing to keep, and the cookie is worthless.
             self._delete_cookie(app, response)
+        except Error as exc:
+            if is_disk_full(exc) and (not session.modified or request.method in READS):
+                # A page that only reads is right as it is: serve it, the disk full noted.
+                errors.note_disk_full(app)
+                return
+            session.save_failed = True
+            raise
 
     def _save_signed_in(self, app: Flask, session: ServerSession, response: Response) -> None:
         conn, now = self._store(app).conn(), context.now()
