@@ -16,10 +16,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from helpers.forms import english, post
+from click.testing import CliRunner
+from helpers.accounts import Accounts, Team
+from helpers.forms import post
 from helpers.instance import CHEAP_CONFIG, CHEAP_KDF, PASSPHRASE
 
 from casework import create_app
+from casework.cli import cli
 from casework.store import db
 from casework.vault.store import Store
 from casework.web import lifecycle
@@ -185,13 +188,12 @@ def test_a_filled_file_system_refuses_clearly_and_loses_nothing(full_disk_app, t
 
 
 @pytest.fixture
-def team_on(accounts):
-    from helpers.accounts import Accounts, Team
+def team_on():
+    """A signed-in English coordinator on ``app`` (the full-disk one, not the default)."""
 
     def make(app):
         team = Team(app, Accounts(app, app.test_client()))
         team.coord = team.person("coord", "coordinator")
-        english(team.clients["coord"])
         return team
 
     return make
@@ -199,10 +201,6 @@ def team_on(accounts):
 
 @pytest.fixture
 def run_on():
-    from click.testing import CliRunner
-
-    from casework.cli import cli
-
     def invoke(instance: Path, *args: str, stdin: str | None = None):
         return CliRunner().invoke(cli, ["--instance", str(instance), *args], input=stdin)
 

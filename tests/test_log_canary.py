@@ -82,6 +82,7 @@ def test_a_failure_while_saving_the_session_logs_no_path_code_or_traceback(team,
     out, err = capfd.readouterr()
     logged = caplog.text + out + err
     assert response.status_code == 500 and "Traceback" not in response.text
+    assert "may have been saved" in response.text  # it was: "nothing was saved" is untrue
     assert "unhandled IntegrityError at" in logged  # the type and place, counted
     task = team.conn.execute("SELECT token FROM tasks").fetchone()[0]
     secrets = [code, task, page, "/cases/", "tamarillosessionmarker", MARKERS["instructions"]]

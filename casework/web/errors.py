@@ -15,7 +15,7 @@ import threading
 import traceback
 from pathlib import Path
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, g, render_template, session
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -30,6 +30,7 @@ DISK_FULL = 507  # Insufficient Storage: the request was fine, the server could 
 # Coordinators see the board's warning this long after the last refused write.
 DISK_FULL_SHOWN_SECONDS = 3600
 _failures = itertools.count(1)
+VIEW_FAILED = "casework_view_failed"
 
 MESSAGES = {
     400: (
@@ -45,6 +46,17 @@ MESSAGES = {
     DISK_FULL: (
         _l("The server's disk is full"),
         _l("Nothing was saved: tell a coordinator."),
+    ),
+}
+# When the page was made but saving the session failed: the change itself may be stored.
+AFTER_THE_CHANGE = {
+    500: (
+        _l("Something went wrong"),
+        _l("Your change may have been saved: look before you try again."),
+    ),
+    DISK_FULL: (
+        _l("The server's disk is full"),
+        _l("Your change may have been saved, not all of it: look, and tell a coordinator."),
     ),
 }
 
@@ -76,8 +88,9 @@ def note_disk_full(app: Flask) -> None:
     log.error("disk full: a write was refused (%d so far)", refused)
 
 
-def error_page(code: int):
-    title, detail = MESSAGES.get(code, MESSAGES[500])
+def error_page(code: int, after_the_change: bool = False):
+    messages = AFTER_THE_CHANGE if after_the_change else MESSAGES
+    title, detail = messages.get(code, messages[500])
     return render_template("error.html", code=code, title=title, detail=detail), code
 
 
@@ -86,9 +99,9 @@ def sealed_page():
     return render_template("sealed.html"), 503
 
 
-def disk_full_page():
+def disk_full_page(after_the_change: bool = False):
     note_disk_full(current_app)
-    return error_page(DISK_FULL)
+    return error_page(DISK_FULL, after_the_change)
 
 
 def _http_error(exc: HTTPException):
@@ -97,8 +110,11 @@ def _http_error(exc: HTTPException):
     if original is not None:
         if isinstance(original, Sealed):
             return sealed_page()
+        # Saving the session failed after a view that did its work (not after its error).
+        after_the_change = getattr(session, "save_failed", False) and not g.get(VIEW_FAILED)
         if is_disk_full(original):
-            return disk_full_page()
+            return disk_full_page(after_the_change)
+        return error_page(500, after_the_change)
     return error_page(exc.code or 500)
 
 
@@ -128,6 +144,7 @@ def log_failure(exc: BaseException) -> None:
 
 
 def unexpected(exc: Exception):
+    g.setdefault(VIEW_FAILED, True)
     if is_disk_full(exc):
         return disk_full_page()
     log_failure(exc)
