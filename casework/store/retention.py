@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import json
 import logging
 import os
 import threading
@@ -53,8 +54,9 @@ MAINTENANCE_ATTEMPTS = 12
 VACUUM_PATIENCE_SECONDS = 0.5
 VACUUM_ATTEMPTS = 20
 VACUUM_CHECK_STEPS = 1000  # virtual machine steps between two looks for a waiting writer
-# Deletion batches: each aims to hold the write lock about BATCH_SECONDS.
-BATCH_SECONDS = 0.2
+# Deletion batches: each aims to hold the write lock about BATCH_SECONDS (a commit costs
+# an fsync, so much shorter batches make a long purge much longer).
+BATCH_SECONDS = 0.3
 FIRST_BATCH, MIN_BATCH, MAX_BATCH = 500, 10, 50_000
 # Between batches, writers that queued meanwhile go first, for at most this long.
 YIELD_SECONDS = 1.0
@@ -218,16 +220,15 @@ class _BatchSize:
         self.rows = FIRST_BATCH
 
     def took(self, seconds: float) -> None:
-        if seconds < BATCH_SECONDS / 2:
-            self.rows = min(self.rows * 2, MAX_BATCH)
-        elif seconds > BATCH_SECONDS:
-            self.rows = max(self.rows // 2, MIN_BATCH)
+        # Proportional, at most doubling: a rule's rows can cost ten times another's.
+        wanted = self.rows * BATCH_SECONDS / max(seconds, 0.001)
+        self.rows = int(min(max(wanted, MIN_BATCH), self.rows * 2, MAX_BATCH))
 
 
 def _delete(conn: Connection, now: int, settings, rules, report: Report, report_id: int) -> None:
     """Apply each rule in batches; each batch commits with the report's running counts."""
-    size = _BatchSize()
     for rule in active_rules(conn, rules):
+        size = _BatchSize()  # each rule's rows cost their own time
         values = bindings(rule, now, settings)
         report.counts[rule.kind] = 0
         if not rule.table:  # a rule without a table to range over runs whole, once
@@ -248,17 +249,17 @@ def _batch(conn, rule: Rule, values: dict, size: _BatchSize, report: Report, rep
     """One batch of ``rule`` after ``values['after']``; returns the next start, or None."""
     with transaction(conn):
         started = time.perf_counter()
-        rows, upto = conn.execute(rule.next_batch, {**values, "limit": size.rows}).fetchone()
-        if rows:
-            where = rule.batch_where
+        keys = [row[0] for row in conn.execute(rule.next_batch, {**values, "limit": size.rows})]
+        if keys:
+            batch = {**values, "keys": json.dumps(keys)}
             for statement in rule.statements:
-                conn.execute(statement.format(where=where), {**values, "upto": upto})
-            done = {**report.counts, rule.kind: report.counts[rule.kind] + rows}
+                conn.execute(statement.format(where=rule.batch_where), batch)
+            done = {**report.counts, rule.kind: report.counts[rule.kind] + len(keys)}
             purge_reports.record_counts(conn, report_id, done)
-    if rows:  # counted once committed
-        report.counts[rule.kind] += rows
+    if keys:  # counted once committed
+        report.counts[rule.kind] += len(keys)
     size.took(time.perf_counter() - started)
-    return upto if rows else None
+    return keys[-1] if keys else None
 
 
 def _yield_to_writers() -> None:

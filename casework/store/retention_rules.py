@@ -11,8 +11,9 @@ The count and the statements share one predicate, and predicates of rules that c
 overlap exclude each other, so a dry run counts exactly what a purge deletes.
 
 Statements are templates over ``{where}``: the purge runs them in batches, each one a
-short transaction over a range of the rule's table's ``key`` (``Rule.batch_where``), so
-that a writer never waits long; a row a batch deletes or changes no longer matches.
+short transaction over the next rows due in the order of the rule's table's ``key``
+(``Rule.next_batch``, then ``Rule.batch_where``), so that a writer never waits long; a
+row a batch deletes or changes no longer matches.
 
 Rules whose tables do not exist yet (``requires``) are skipped: the case and task rules
 are written against the schema described in the cases issue and wait for its migration;
@@ -51,17 +52,18 @@ class Rule:
 
     @property
     def batch_where(self) -> str:
-        """The predicate limited to one batch: ``:after`` < key <= ``:upto``."""
-        column = f"{self.table}.{self.key}"
-        return f"({self.where}) AND {column} > :after AND {column} <= :upto"
+        """The rows of one batch, chosen by ``next_batch`` in the same transaction."""
+        return f"{self.table}.{self.key} IN (SELECT value FROM json_each(:keys))"
 
     @property
     def next_batch(self) -> str:
-        """How many rows the next batch of at most ``:limit`` holds, and its last key."""
+        """The keys of at most ``:limit`` rows due after ``:after``, in key order."""
+        # NOT INDEXED: walk the table in key order and stop at :limit; an index on the
+        # predicate's column would make every batch read all that is due, then sort it.
         column = f"{self.table}.{self.key}"
         return (
-            f"SELECT count(*), max(k) FROM (SELECT {column} AS k FROM {self.table}"
-            f" WHERE ({self.where}) AND {column} > :after ORDER BY {column} LIMIT :limit)"
+            f"SELECT {column} FROM {self.table} NOT INDEXED"
+            f" WHERE ({self.where}) AND {column} > :after ORDER BY {column} LIMIT :limit"
         )
 
     @property
