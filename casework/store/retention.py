@@ -19,26 +19,17 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
-import json
 import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from casework.store import purge_reports
-from casework.store.db import (
-    BUSY_TIMEOUT_MS,
-    Connection,
-    Error,
-    OperationalError,
-    is_disk_full,
-    longest_writer_wait,
-    transaction,
-    writers_waiting,
-)
+from casework.store import purge_steps as steps
+from casework.store.db import Connection, Error, is_disk_full
 from casework.store.retention_rules import RULES, Rule
 
 log = logging.getLogger("casework")
@@ -46,23 +37,9 @@ log = logging.getLogger("casework")
 STEPS = ("delete", "checkpoint", "vacuum", "final_checkpoint")
 # Maintenance steps wait at most this long for readers/writers, then retry: a long wait
 # inside a checkpoint would hold up page requests that want to write.
-# A TRUNCATE checkpoint holds writers back while it waits for readers: keep it short.
-MAINTENANCE_BUSY_MS = 250
-MAINTENANCE_ATTEMPTS = 12
-# A VACUUM gives way to a writer that has waited this long (it is rolled back whole and
-# starts again): a short VACUUM finishes, a long one never holds a sign-up for seconds.
-VACUUM_PATIENCE_SECONDS = 0.5
-VACUUM_ATTEMPTS = 20
-VACUUM_CHECK_STEPS = 1000  # virtual machine steps between two looks for a waiting writer
-# Deletion batches: each aims to hold the write lock about BATCH_SECONDS (a commit costs
-# an fsync, so much shorter batches make a long purge much longer).
-BATCH_SECONDS = 0.3
-FIRST_BATCH, MIN_BATCH, MAX_BATCH = 500, 10, 50_000
-# Between batches, writers that queued meanwhile go first, for at most this long.
-YIELD_SECONDS = 1.0
 _RUNNING = threading.Lock()
 
-Progress = Callable[[str], None]
+Progress = steps.Progress
 
 
 class PurgeRefused(Exception):
@@ -169,11 +146,12 @@ def _purge(conn, now, settings, rules, progress: Progress) -> Report:
     report_id = None
     try:
         report_id = purge_reports.start(conn, now)
-        _delete(conn, now, settings, rules, report, report_id)
+        active = active_rules(conn, rules)
+        steps.delete(conn, active, lambda rule: bindings(rule, now, settings), report, report_id)
     except Error as exc:
         return _stopped(conn, report, report_id, clock, exc)
     report.steps["delete"] = time.perf_counter() - clock
-    problems = _compact(conn, report, progress)
+    problems = steps.compact(conn, report, progress)
     report.outcome = "incomplete" if problems else "done"
     report.seconds = time.perf_counter() - clock
     progress("final_checkpoint")
@@ -181,7 +159,7 @@ def _purge(conn, now, settings, rules, progress: Progress) -> Report:
     # Recorded before the last checkpoint, so that the WAL ends empty.
     with contextlib.suppress(Error):
         purge_reports.finish(conn, report_id, report)
-    problem = _retry(lambda: _checkpoint(conn), maintenance=conn)
+    problem = steps.final_checkpoint(conn)
     if problem:
         report.outcome = "incomplete"
         problems.append(f"final_checkpoint: {problem}")
@@ -210,128 +188,6 @@ def _stopped(conn, report: Report, report_id: int | None, clock: float, exc: Err
         else:
             purge_reports.finish(conn, report_id, report)
     return report
-
-
-class _BatchSize:
-    """Rows per batch, grown or shrunk so that one batch holds the write lock about
-    ``BATCH_SECONDS``: a writer (a sign-up) waits for one batch at most."""
-
-    def __init__(self) -> None:
-        self.rows = FIRST_BATCH
-
-    def took(self, seconds: float) -> None:
-        # Proportional, at most doubling: a rule's rows can cost ten times another's.
-        wanted = self.rows * BATCH_SECONDS / max(seconds, 0.001)
-        self.rows = int(min(max(wanted, MIN_BATCH), self.rows * 2, MAX_BATCH))
-
-
-def _delete(conn: Connection, now: int, settings, rules, report: Report, report_id: int) -> None:
-    """Apply each rule in batches; each batch commits with the report's running counts."""
-    for rule in active_rules(conn, rules):
-        size = _BatchSize()  # each rule's rows cost their own time
-        values = bindings(rule, now, settings)
-        report.counts[rule.kind] = 0
-        if not rule.table:  # a rule without a table to range over runs whole, once
-            with transaction(conn):
-                rows = conn.execute(rule.count, values).fetchone()[0]
-                for statement in rule.statements:
-                    conn.execute(statement, values)
-                purge_reports.record_counts(conn, report_id, {**report.counts, rule.kind: rows})
-            report.counts[rule.kind] = rows  # counted once committed
-            continue
-        after = rule.first_key
-        while after is not None:
-            after = _batch(conn, rule, {**values, "after": after}, size, report, report_id)
-            _yield_to_writers()
-
-
-def _batch(conn, rule: Rule, values: dict, size: _BatchSize, report: Report, report_id: int):
-    """One batch of ``rule`` after ``values['after']``; returns the next start, or None."""
-    with transaction(conn):
-        started = time.perf_counter()
-        keys = [row[0] for row in conn.execute(rule.next_batch, {**values, "limit": size.rows})]
-        if keys:
-            batch = {**values, "keys": json.dumps(keys)}
-            for statement in rule.statements:
-                conn.execute(statement.format(where=rule.batch_where), batch)
-            done = {**report.counts, rule.kind: report.counts[rule.kind] + len(keys)}
-            purge_reports.record_counts(conn, report_id, done)
-    if keys:  # counted once committed
-        report.counts[rule.kind] += len(keys)
-    size.took(time.perf_counter() - started)
-    return keys[-1] if keys else None
-
-
-def _yield_to_writers() -> None:
-    # The write lock is not fair: wait until the writers queued meanwhile have had it.
-    deadline = time.monotonic() + YIELD_SECONDS
-    while writers_waiting() and time.monotonic() < deadline:
-        time.sleep(0.002)
-
-
-def _compact(conn: Connection, report: Report, progress: Progress) -> list[str]:
-    """Checkpoint and VACUUM; return what could not be done (the deletion is committed)."""
-    problems = []
-    for step, action, attempts in (
-        ("checkpoint", lambda: _checkpoint(conn), MAINTENANCE_ATTEMPTS),
-        ("vacuum", lambda: _vacuum(conn), VACUUM_ATTEMPTS),
-    ):
-        progress(step)
-        started = time.perf_counter()
-        problem = _retry(action, maintenance=conn, attempts=attempts)
-        if problem:
-            problems.append(f"{step}: {problem}")
-        report.steps[step] = time.perf_counter() - started
-    return problems
-
-
-def _checkpoint(conn: Connection) -> bool:
-    # PASSIVE copies the bulk without holding writers back; TRUNCATE then has little left.
-    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-    # (busy, wal frames, checkpointed): busy=1 when a reader kept the WAL from truncating.
-    return conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0
-
-
-def _vacuum(conn: Connection) -> bool:
-    # VACUUM holds the write lock throughout: a writer kept waiting interrupts it (rolled
-    # back whole, nothing lost), and it starts again once the writers are done.
-    def give_way() -> int:
-        return 1 if longest_writer_wait() > VACUUM_PATIENCE_SECONDS else 0
-
-    conn.set_progress_handler(give_way, VACUUM_CHECK_STEPS)
-    try:
-        conn.execute("VACUUM")
-    except OperationalError as exc:
-        if "interrupt" not in str(exc):
-            raise
-        _yield_to_writers()
-        return False
-    finally:
-        conn.set_progress_handler(None, 0)
-    return True
-
-
-def _retry(
-    action: Callable[[], bool], maintenance: Connection, attempts: int = MAINTENANCE_ATTEMPTS
-) -> str | None:
-    """Run a maintenance step with a short busy wait, a few times; what stopped it, or None."""
-    maintenance.execute(f"PRAGMA busy_timeout = {MAINTENANCE_BUSY_MS}")
-    try:
-        for attempt in range(attempts):
-            try:
-                if action():
-                    return None
-            except OperationalError as exc:
-                if is_disk_full(exc):
-                    log.error("purge: disk full")
-                    return "the disk is full"
-                if "locked" not in str(exc) and "busy" not in str(exc):
-                    raise
-            time.sleep(0.05 * min(attempt + 1, 4))
-            _yield_to_writers()
-        return "the store stayed busy"
-    finally:
-        maintenance.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
 
 def store_path(conn: Connection) -> str:
