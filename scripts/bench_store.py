@@ -178,18 +178,37 @@ def _sizes(conn: db.Connection) -> dict[str, int]:
 
 
 def measure_purge(path: Path, key: bytearray, now: int, settings: dict) -> dict:
-    """D: one purge of about 30% of the tasks on a copy, while a writer keeps writing;
-    seconds per step, share removed, the writer's worst wait and refused writes."""
+    """D: one purge of about 30% of the tasks on a copy (seconds per step, share removed);
+    then the same purge on a second copy while a writer keeps writing: its worst wait and
+    how many of its writes were refused."""
+    contended = copy_store(path, path.with_name(f"{path.stem}-writes.db"))
+    try:
+        figures = _purge_copy(path, key, now, settings, writer=False)
+        with_writes = _purge_copy(contended, key, now, settings, writer=True)
+    finally:
+        for suffix in ("", "-wal", "-shm", "-purge.lock"):
+            Path(f"{contended}{suffix}").unlink(missing_ok=True)
+    figures.update(
+        {k: with_writes[k] for k in ("worst_write_wait_s", "writes", "writes_refused")},
+        seconds_with_writes=with_writes["seconds"],
+        outcome_with_writes=with_writes["outcome"],
+    )
+    return figures
+
+
+def _purge_copy(path: Path, key: bytearray, now: int, settings: dict, writer: bool) -> dict:
     conn = db.connect(path, key)
     stop, waits = threading.Event(), []
-    writer = threading.Thread(target=_keep_writing, args=(path, key, stop, waits))
+    thread = threading.Thread(target=_keep_writing, args=(path, key, stop, waits))
     try:
         at = purge_now(conn, now, settings)
         before = _sizes(conn)
-        writer.start()
+        if writer:
+            thread.start()
         report = retention.purge(conn, at, settings)
         stop.set()
-        writer.join()
+        if writer:
+            thread.join()
         after = _sizes(conn)
     finally:
         stop.set()
