@@ -152,6 +152,10 @@ SETTINGS: dict[str, Setting] = {
     ),
     "sessions.idle_minutes": Setting(30, _int_range(1, 720), "minutes from 1 to 720"),
     "sessions.absolute_hours": Setting(12, _int_range(1, 72), "hours from 1 to 72"),
+    # Signed-out sessions one client address may hold at once; its oldest go first.
+    "sessions.signed_out_per_address": Setting(
+        50, _int_range(4, 10000), "a number of sessions from 4 to 10000"
+    ),
     "invites.valid_hours": Setting(72, _int_range(1, 720), "hours from 1 to 720"),
     "invites.reset_hours": Setting(24, _int_range(1, 168), "hours from 1 to 168"),
     "lock.idle_hours": Setting(8, _int_range(0, 720), "hours from 0 (never) to 720"),

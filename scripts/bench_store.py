@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import shutil
 import statistics
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -177,16 +178,43 @@ def _sizes(conn: db.Connection) -> dict[str, int]:
 
 
 def measure_purge(path: Path, key: bytearray, now: int, settings: dict) -> dict:
-    """D: one purge of about 30% of the tasks on a copy; seconds per step, share removed."""
+    """D: one purge of about 30% of the tasks on a copy (seconds per step, share removed);
+    then the same purge on a second copy while a writer keeps writing: its worst wait and
+    how many of its writes were refused."""
+    contended = copy_store(path, path.with_name(f"{path.stem}-writes.db"))
+    try:
+        figures = _purge_copy(path, key, now, settings, writer=False)
+        with_writes = _purge_copy(contended, key, now, settings, writer=True)
+    finally:
+        for suffix in ("", "-wal", "-shm", "-purge.lock"):
+            Path(f"{contended}{suffix}").unlink(missing_ok=True)
+    figures.update(
+        {k: with_writes[k] for k in ("worst_write_wait_s", "writes", "writes_refused")},
+        seconds_with_writes=with_writes["seconds"],
+        outcome_with_writes=with_writes["outcome"],
+    )
+    return figures
+
+
+def _purge_copy(path: Path, key: bytearray, now: int, settings: dict, writer: bool) -> dict:
     conn = db.connect(path, key)
+    stop, waits = threading.Event(), []
+    thread = threading.Thread(target=_keep_writing, args=(path, key, stop, waits))
     try:
         at = purge_now(conn, now, settings)
         before = _sizes(conn)
+        if writer:
+            thread.start()
         report = retention.purge(conn, at, settings)
+        stop.set()
+        if writer:
+            thread.join()
         after = _sizes(conn)
     finally:
+        stop.set()
         conn.close()
     removed = {t: round(1 - after[t] / before[t], 3) if before[t] else 0.0 for t in before}
+    done = [w for w in waits if w is not None]
     return {
         "seconds": round(report.seconds, 3),
         "steps": {name: round(s, 3) for name, s in report.steps.items()},
@@ -194,7 +222,30 @@ def measure_purge(path: Path, key: bytearray, now: int, settings: dict) -> dict:
         "aged_days": (at - now) // DAY,
         "removed_share": removed,
         "rows_before": before,
+        "worst_write_wait_s": round(max(done, default=0.0), 3),
+        "writes": len(waits),
+        "writes_refused": len(waits) - len(done),
     }
+
+
+def _keep_writing(path: Path, key: bytearray, stop: threading.Event, waits: list) -> None:
+    """A small write every 10 ms, like a sign-up: how long each took (None: refused)."""
+    conn = db.connect(path, key)
+    try:
+        while not stop.is_set():
+            started = time.perf_counter()
+            try:
+                with db.transaction(conn):
+                    conn.execute(
+                        "INSERT INTO audit_events (at, action) VALUES (?, 'bench.write')",
+                        (int(time.time()),),
+                    )
+                waits.append(time.perf_counter() - started)
+            except db.OperationalError:  # "database is locked": the busy timeout passed
+                waits.append(None)
+            time.sleep(0.01)
+    finally:
+        conn.close()
 
 
 def default_settings(instance: Path) -> dict:

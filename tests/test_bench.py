@@ -121,6 +121,8 @@ def test_naive_purge_unlock_memory(figures):
     assert all(positive(s) for s in purge["steps"].values())
     assert sum(purge["steps"].values()) <= purge["seconds"] * 1.05 + 0.002, purge
     assert 0.2 <= purge["removed_share"]["tasks"] <= 0.6  # about 30% was aimed at
+    assert purge["writes"] > 0 and purge["writes_refused"] == 0
+    assert 0 < purge["worst_write_wait_s"] < 5 and positive(purge["seconds_with_writes"])
     assert all(0 <= share <= 1 for share in purge["removed_share"].values()), purge
     assert positive(figures["purge_latency_ms"])
     during = figures["purge_during_pages"]

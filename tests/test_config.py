@@ -13,6 +13,7 @@ def test_defaults_match_the_documented_retention():
     assert settings["retention.debrief_days"] == 14
     assert settings["retention.dormant_close_days"] == 90
     assert settings["sessions.idle_minutes"] == 30
+    assert settings["sessions.signed_out_per_address"] == 50
     assert settings["timezone"] == "America/Montreal"
     assert settings["kdf.memory_kib"] == 65536 and settings["kdf.time_cost"] == 3
 
@@ -30,6 +31,7 @@ def test_defaults_match_the_documented_retention():
         ("[retention]\naudit_days = true", "retention.audit_days"),
         ("[retention]\npurge_time = '25:00'", "retention.purge_time"),
         ("[sessions]\nidle_minutes = 0", "sessions.idle_minutes"),
+        ("[sessions]\nsigned_out_per_address = 2", "sessions.signed_out_per_address"),
         ("[kdf]\nmemory_kib = 1", "kdf.memory_kib"),
         ("[serving]\nheader_seconds = 0", "serving.header_seconds"),
         ("[serving]\nhandshake_seconds = 1.5", "serving.handshake_seconds"),

@@ -1,7 +1,9 @@
 """SECURITY.md items 21 and 23 against the real `casework serve`: stalled connections of
 every kind held open do not stop a signed-in volunteer, slow clients are closed by their
 deadline, the connection caps refuse the excess, a huge header costs the server nothing,
-and clients that vanish leave no traceback and no address or port in its output."""
+a client that reads its answers one byte a second is dropped after the send deadline
+without holding a worker, and clients that vanish (before or in the middle of their
+answer) leave no traceback and no address or port in its output."""
 
 from __future__ import annotations
 
@@ -24,6 +26,8 @@ from casework.vault.store import Store
 pytestmark = pytest.mark.slow
 
 HEADER_SECONDS = 2
+SEND_SECONDS = 2
+IDLE_SECONDS = 5
 PER_ADDRESS = 20
 TOTAL = 120
 SERVING = f"""
@@ -31,7 +35,8 @@ SERVING = f"""
 handshake_seconds = 3
 header_seconds = {HEADER_SECONDS}
 body_seconds = 3
-idle_seconds = 5
+send_seconds = {SEND_SECONDS}
+idle_seconds = {IDLE_SECONDS}
 max_connections = {TOTAL}
 max_connections_per_address = {PER_ADDRESS}
 """
@@ -67,8 +72,46 @@ def rss_kib(pid: int) -> int:
     raise RuntimeError("no VmRSS")
 
 
-def tls_socket(served: Served, source: str = "127.0.0.1") -> ssl.SSLSocket:
-    return tls_context().wrap_socket(connect(served.port, source))
+def tls_socket(served: Served, source: str = "127.0.0.1", rcvbuf: int = 0) -> ssl.SSLSocket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if rcvbuf:  # before connecting, so that the window the server sees stays small
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    sock.settimeout(5)
+    sock.bind((source, 0))
+    sock.connect(("127.0.0.1", served.port))
+    return tls_context().wrap_socket(sock)
+
+
+# About 1.5 MB of answers asked at once: far more than the socket buffers hold.
+PIPELINED = b"GET /signin HTTP/1.1\r\nHost: localhost\r\n\r\n" * 300
+
+
+def held_by_server(server_port: int, client_port: int) -> bool:
+    """Whether the server still holds its end open (ESTABLISHED in /proc/net/tcp); once it
+    closes or drops it, the kernel alone finishes (or forgets) what is left to send."""
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote, state = fields[1], fields[2], fields[3]
+        if int(local.split(":")[1], 16) == server_port and int(remote.split(":")[1], 16) == (
+            client_port
+        ):
+            return state == "01"
+    return False
+
+
+def read_one_byte_a_second(sock: ssl.SSLSocket, server_port: int, limit: float) -> float:
+    """Take the answers one byte a second until the server lets go; seconds it took."""
+    started, client_port = time.monotonic(), sock.getsockname()[1]
+    sock.settimeout(0.2)
+    while time.monotonic() - started < limit and held_by_server(server_port, client_port):
+        try:
+            sock.recv(1)
+        except TimeoutError:
+            pass
+        except OSError:  # reset by the server
+            break
+        time.sleep(1)
+    return time.monotonic() - started
 
 
 def test_a_volunteer_is_served_while_stalled_connections_of_every_kind_are_held(served):
@@ -196,3 +239,41 @@ def test_phones_refusing_the_certificate_make_one_counted_line_not_one_each(tmp_
     assert int(re.search(r"TLS handshakes failed or too slow (\d+)", about_tls[0])[1]) >= 10
     assert "Traceback" not in output
     assert not any(line[:1].isspace() for line in output.splitlines() if line.strip()), output
+
+
+def test_clients_reading_one_byte_a_second_are_dropped_and_hold_no_worker(served):
+    slow = []
+    for n in range(8):  # twice the workers: a stuck worker per reader would show
+        sock = tls_socket(served, f"127.0.3.{n + 1}", rcvbuf=2048)
+        sock.sendall(PIPELINED)
+        slow.append(sock)
+    try:
+        client = signed_in(served)
+        for _ in range(3):
+            started = time.monotonic()
+            assert client.get("/")[0] == 200
+            assert time.monotonic() - started < 2
+        client.close()
+        # Answers the kernel cannot buffer stay unsent SEND_SECONDS, then the connection is
+        # dropped; answers it can are handed over, and the idle deadline closes it.
+        assert held_by_server(served.port, slow[0].getsockname()[1])  # the probe sees it
+        took = read_one_byte_a_second(slow[0], served.port, limit=60)
+        assert took <= SEND_SECONDS + IDLE_SECONDS + 10
+    finally:
+        for sock in slow:
+            sock.close()
+
+
+def test_clients_that_leave_in_the_middle_of_their_answers_cost_nothing(served):
+    for number in range(20):
+        sock = tls_socket(served, "127.0.0.10")
+        sock.sendall(PIPELINED[: 40 * (5 + number)])
+        sock.recv(1000 + 500 * number)  # part of the first answers, then gone
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0")
+        sock.close()
+    time.sleep(1)
+    client = signed_in(served)
+    assert client.get("/")[0] == 200
+    client.close()
+    output = served.output
+    assert "Traceback" not in output and "127.0.0.10" not in output

@@ -4,7 +4,10 @@ a log line or the console, in the test client (every logger at DEBUG, fd-level o
 nor in the real `casework serve` process (its whole output, with logging at DEBUG).
 
 Error paths are where content leaks (exception messages quote input), so the workflows
-include guard refusals, wrong passwords and codes, CSRF failures and a wrong passphrase.
+include guard refusals, wrong passwords and codes, CSRF failures and a wrong passphrase;
+and the failures that the framework or the server would log on their own: a session that
+cannot be saved after the page was made (Flask's "Exception on <path>" line), connections
+dropped before, during and after their answer.
 """
 
 from __future__ import annotations
@@ -12,9 +15,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import socket
 import time
 
 import pytest
+from helpers.forms import csrf_token
+from helpers.hostile import connect, tls_context
 from helpers.instance import PASSPHRASE
 from helpers.served import Served
 from helpers.workflow import (
@@ -57,6 +63,34 @@ def test_workflow_in_process_logs_no_content_or_secret(app, caplog, capfd):
     assert leaks(logged, flow.secrets, flow.codes) == []
 
 
+def test_a_failure_while_saving_the_session_logs_no_path_code_or_traceback(team, caplog, capfd):
+    team.app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: the handlers answer
+    coordinator = team.clients["coord"]
+    code = team.open_case(coordinator)
+    page = f"/cases/{code}/tasks/new"
+    token = csrf_token(coordinator.get(page))
+    # The task is saved, then saving the session (its flash message) fails.
+    team.conn.execute(
+        "CREATE TEMP TRIGGER no_session_save BEFORE UPDATE ON sessions"
+        " BEGIN SELECT RAISE(ABORT, 'tamarillosessionmarker'); END"
+    )
+    caplog.set_level(logging.DEBUG)
+    for name in list(logging.root.manager.loggerDict):
+        caplog.set_level(logging.DEBUG, logger=name)
+    fields = {**team.task_fields(instructions=MARKERS["instructions"]), "csrf_token": token}
+    response = coordinator.post(page, data=fields)
+    out, err = capfd.readouterr()
+    logged = caplog.text + out + err
+    assert response.status_code == 500 and "Traceback" not in response.text
+    assert "may have been saved" in response.text  # it was: "nothing was saved" is untrue
+    assert "unhandled IntegrityError at" in logged  # the type and place, counted
+    task = team.conn.execute("SELECT token FROM tasks").fetchone()[0]
+    secrets = [code, task, page, "/cases/", "tamarillosessionmarker", MARKERS["instructions"]]
+    assert leaks(logged, secrets, []) == []
+    assert "Traceback" not in logged and "Exception on" not in logged
+    assert logged.count("unhandled") == 1  # the error page's own save is not tried again
+
+
 class LiveFlow:
     """The workflow against the real server, on the real clock; records its secrets."""
 
@@ -66,6 +100,7 @@ class LiveFlow:
         self.secrets = [PASSPHRASE, COORD_PASSWORD, VOL_PASSWORD, WRONG_PASSWORD, WRONG_CODE,
                         WRONG_INVITE, WRONG_PASSPHRASE, *MARKERS.values()]  # fmt: skip
         self.codes: list[str] = []
+        self.ports: list[int] = []  # the dropped connections' own ports
 
     def cookies(self) -> None:
         for client in (self.coord, self.vol):
@@ -87,6 +122,7 @@ class LiveFlow:
         self.case_and_task()
         self.lock_and_unlock()
         self.error_paths()
+        self.dropped_connections()
 
     def code(self, offset: int) -> str:
         code = totp.code_at(self.secret, time.time() + offset)
@@ -148,6 +184,23 @@ class LiveFlow:
             assert stranger.post("/signin", form)[0] in (200, 429)
         stranger.close()
 
+    def dropped_connections(self) -> None:
+        """Signed-in requests for the case's pages, the connection reset before the
+        request ends, before its answer is read, or half-way through reading it."""
+        cookie = "; ".join(f"{k}={v}" for k, v in self.coord.cookies.items())
+        request = (f"GET /cases/{self.case} HTTP/1.1\r\nHost: localhost\r\n"
+                   f"Cookie: {cookie}\r\n\r\n").encode()  # fmt: skip
+        for cut, read in ((len(request) // 2, 0), (len(request), 0), (len(request), 200)):
+            sock = tls_context().wrap_socket(connect(self.served.port, "127.0.0.1"))
+            self.ports.append(sock.getsockname()[1])
+            sock.sendall(request[:cut])
+            if read:
+                sock.recv(read)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0")
+            sock.close()  # a reset
+        time.sleep(0.5)
+        assert self.coord.get(f"/cases/{self.case}")[0] == 200
+
     def lock_and_unlock(self) -> None:
         assert self.coord.post("/lock", {})[0] == 302
         assert self.coord.post("/unlock", {"passphrase": WRONG_PASSPHRASE}, "/")[0] == 503
@@ -176,3 +229,5 @@ def test_workflow_on_the_real_server_prints_no_content_or_secret(instance):
     assert "INFO casework" in output and "locked (manual)" in output
     assert len(flow.secrets) > 30
     assert leaks(output, flow.secrets, flow.codes) == [], output
+    assert "Traceback" not in output
+    assert flow.ports and not any(re.search(rf"\b{port}\b", output) for port in flow.ports)

@@ -214,17 +214,41 @@ def test_the_dry_run_counts_exactly_and_changes_nothing(app, conn, settings):
     assert retention.purge(conn, NOON, settings).counts == dry.counts
 
 
-def test_a_failure_rolls_back_everything_and_is_reported(conn, settings):
+def test_a_failure_first_deletes_nothing_and_is_reported(conn, settings):
     plant_one_of_each(conn, NOON - 400 * DAY)
     due_before = retention.due(conn, NOON, settings)
     broken = Rule("broken", "SELECT 1", ("DELETE FROM no_such_table",))
-    report = retention.purge(conn, NOON, settings, rules=(*RULES, broken))
+    report = retention.purge(conn, NOON, settings, rules=(broken, *RULES))
     assert report.outcome == "failed"
     assert "nothing was deleted" in report.problem
     assert retention.due(conn, NOON, settings) == due_before
     runs = purge_reports.recent(conn)
-    assert [(r.outcome, r.counts) for r in runs[:1]] == [("failed", {})]
+    assert [(r.outcome, r.counts) for r in runs[:1]] == [("failed", {"broken": 0})]
     assert retention.purge(conn, NOON, settings).counts == due_before
+
+
+def test_a_failing_batch_is_undone_whole_and_the_next_run_finishes(conn, settings):
+    plant_one_of_each(conn, NOON - 400 * DAY)
+    due_before = retention.due(conn, NOON, settings)
+    audit_before = count(conn, "audit_events")
+    # Its first statement would delete audit events: the batch fails after it, so none go.
+    broken = Rule(
+        "broken", "SELECT count(*) FROM audit_events WHERE at <= :now",
+        ("DELETE FROM audit_events WHERE {where}", "DELETE FROM no_such_table"),
+        table="audit_events", where="at <= :now",
+    )  # fmt: skip
+    report = retention.purge(conn, NOON, settings, rules=(*RULES[:3], broken, *RULES[3:]))
+    assert report.outcome == "failed" and "the next run finishes" in report.problem
+    done_first = {rule.kind: due_before[rule.kind] for rule in RULES[:3]}  # run before it
+    assert {k: n for k, n in report.counts.items() if k != "broken"} == done_first
+    assert count(conn, "audit_events") == audit_before
+    assert purge_reports.recent(conn)[0].counts == {**done_first, "broken": 0}
+    assert db.integrity_problems(conn) == []
+    rest = retention.purge(conn, NOON, settings).counts
+    assert {k: n for k, n in rest.items() if n} == {
+        k: n for k, n in due_before.items() if n and k not in done_first
+    }
+    assert sum(retention.due(conn, NOON, settings).values()) == 0
 
 
 def test_a_second_purge_is_refused_while_one_runs(conn, settings):

@@ -24,10 +24,7 @@ from casework.store import audit, invites, joining, signin_failures, users
 from casework.web import context, keyslots
 from casework.web.context import get_db
 from casework.web.gate import roles
-
-PENDING_KEY = "signin_pending"
-# The code step must follow the password step soon, or the person starts again.
-PENDING_SECONDS = 300
+from casework.web.signed_out import PENDING_KEY, PENDING_SECONDS
 
 
 def hash_params() -> passwords.HashParams:

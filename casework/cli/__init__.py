@@ -17,7 +17,7 @@ from casework import config
 from casework.cli import demo, instance, keys, people, purge, slots, status
 from casework.cli import messages as m
 from casework.cli.common import EXIT_FAILURE, EXIT_USAGE, Failure, Instance
-from casework.store import StoreError, WrongKey
+from casework.store import StoreError, WrongKey, db
 from casework.vault import keys as key_material
 
 # Files this process creates are its user's only: store, -wal, -shm, salt, keys, backups.
@@ -38,14 +38,30 @@ class CaseworkGroup(click.Group):
             message, status = m.WRONG_KEY, EXIT_FAILURE
         except (Failure, StoreError, key_material.KeyProblem) as exc:
             message, status = str(exc), getattr(exc, "status", EXIT_FAILURE)
+        except db.Error as exc:
+            message, status = _fault(exc), EXIT_FAILURE
         except OSError as exc:
             where = exc.filename or ctx.obj.path
-            message = m.OS_ERROR.format(path=where, reason=exc.strerror or type(exc).__name__)
+            reason = exc.strerror or type(exc).__name__
+            message = (
+                _fault(exc)
+                if db.is_disk_full(exc)
+                else m.OS_ERROR.format(path=where, reason=reason)
+            )
             status = EXIT_FAILURE
         except Exception as exc:  # a bug: one line naming its kind, never its content
             message, status = m.UNEXPECTED.format(kind=type(exc).__name__), EXIT_FAILURE
         click.echo(f"casework: {message}", err=True)
         ctx.exit(status)
+
+
+def _fault(exc: BaseException) -> str:
+    """One true line for a fault of the machine, never a traceback."""
+    if db.is_disk_full(exc):
+        return m.DISK_FULL
+    if isinstance(exc, OSError):
+        return m.SYSTEM_REFUSED.format(reason=exc.strerror or type(exc).__name__)
+    return m.STORE_UNUSABLE.format(kind=type(exc).__name__)
 
 
 @click.group(cls=CaseworkGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -215,7 +215,7 @@ def _control_channel(instance: Instance, app, served: dict) -> control.LockChann
 
     channel = control.LockChannel(
         instance.path,
-        lambda: lifecycle.lock_store(app, "command"),
+        lambda: lifecycle.lock_answer(app),
         lambda: store.sealed,
         lambda passphrase: lifecycle.unlock_answer(
             lifecycle.unlock_with_passphrase(app, passphrase, "control-socket")

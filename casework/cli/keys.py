@@ -56,9 +56,14 @@ def lock(instance: Instance) -> None:
     Example: casework lock
     """
     answer = control.send(instance.path, "lock")
-    if answer != "locked":
+    if answer == "locked":
+        say(m.LOCKED)
+        return
+    left = answer.removeprefix("locked; sessions not ended: ")
+    if left == answer:
         raise fail(m.DID_NOT_LOCK, answer=answer)
-    say(m.LOCKED)
+    # Sealed all the same: the sessions in the store are unusable now and end at unlock.
+    say(m.LOCKED_SESSIONS_LEFT, problem=left)
 
 
 @click.command()

@@ -115,6 +115,13 @@ PURGE_COUNT = "  {kind}: {count}"
 STEP = "{count}/{total} {what}…"
 DID_NOT_LOCK = "the server did not lock (it answered {answer!r})"
 LOCKED = "Locked: the key is gone from the server's memory and every session ended."
+LOCKED_SESSIONS_LEFT = (
+    "Locked: the key is gone from the server's memory; ending the sessions failed ({problem}),"
+    " so they end at the next unlock and none can be used until then."
+)
+DISK_FULL = "the disk is full: nothing was saved; free some space and try again"
+SYSTEM_REFUSED = "the system refused: {reason}"
+STORE_UNUSABLE = "the store could not be used ({kind}); nothing was saved"
 UNLOCK_WRONG = "that passphrase or recovery key does not open the store"
 UNLOCK_TYPO = "check the recovery key: a symbol is wrong"
 UNLOCK_BUSY = "another unlock is under way; try again in a moment"

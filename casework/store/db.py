@@ -7,8 +7,10 @@ silently and write plaintext, so nothing else in casework may open a database.
 from __future__ import annotations
 
 import contextlib
+import errno
 import re
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +29,9 @@ _HEX_KEY = re.compile(r"[0-9a-f]{64}")
 # 64 MB of page cache: the working set of a city-sized store stays decrypted in memory.
 CACHE_KIB = 65536
 BUSY_TIMEOUT_MS = 5000
+SQLITE_FULL = 13
+# ENOSPC: no space left; EDQUOT: the user's quota is used up; both mean "disk full" to people.
+_DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
 
 
 class StoreError(Exception):
@@ -35,6 +40,20 @@ class StoreError(Exception):
 
 class WrongKey(StoreError):
     """The key does not open this file (wrong passphrase, or a damaged first page)."""
+
+
+def is_disk_full(exc: BaseException | None) -> bool:
+    """Whether ``exc`` (or what caused it) says the disk is full: SQLITE_FULL or ENOSPC."""
+    seen = 0
+    while exc is not None and seen < 8:
+        if isinstance(exc, OSError) and exc.errno in _DISK_FULL_ERRNOS:
+            return True
+        if isinstance(exc, Error):
+            code = getattr(exc, "sqlite_errorcode", None)
+            if (code is not None and code & 0xFF == SQLITE_FULL) or "disk is full" in str(exc):
+                return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
 
 
 def _key_literal(key: bytes | bytearray) -> str:
@@ -106,6 +125,32 @@ def _set_pragmas(conn: Connection) -> None:
     conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
 
 
+# When each thread of this process now waiting for the write lock began to wait.
+_writers: list[float] = []
+_writers_lock = threading.Lock()
+
+
+def _waiting(since: float | None) -> float:
+    with _writers_lock:
+        if since is None:
+            since = time.monotonic()
+            _writers.append(since)
+        else:
+            _writers.remove(since)
+    return since
+
+
+def writers_waiting() -> int:
+    """How many threads of this process wait for the write lock now (the purge yields)."""
+    return len(_writers)
+
+
+def longest_writer_wait() -> float:
+    """Seconds the longest-waiting writer of this process has waited (0: none waits)."""
+    with _writers_lock:
+        return time.monotonic() - min(_writers) if _writers else 0.0
+
+
 @contextlib.contextmanager
 def transaction(conn: Connection) -> Iterator[Connection]:
     """Run a block as one write transaction: BEGIN IMMEDIATE, commit, or roll back and re-raise.
@@ -124,7 +169,11 @@ def transaction(conn: Connection) -> Iterator[Connection]:
         return
     # IMMEDIATE takes the write lock up front: a deferred BEGIN can fail with
     # "database is locked" on upgrade, whatever the busy timeout.
-    conn.execute("BEGIN IMMEDIATE")
+    since = _waiting(None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    finally:
+        _waiting(since)
     try:
         yield conn
     except BaseException:

@@ -17,24 +17,33 @@ class PurgeRun:
     outcome: str
 
 
-def start(conn: Connection, now: int, counts: dict[str, int]) -> int:
-    """Record a run inside its deletion transaction, so the record and the deletion agree."""
-    cursor = conn.execute(
-        "INSERT INTO purge_reports (started_at, counts, outcome) VALUES (?, ?, 'deleted')",
-        (now, json.dumps(counts, sort_keys=True)),
-    )
+def start(conn: Connection, now: int) -> int:
+    """Record a run as it starts: a killed run stays on the record, as ``deleted``."""
+    with transaction(conn):
+        cursor = conn.execute(
+            "INSERT INTO purge_reports (started_at, counts, outcome) VALUES (?, '{}', 'deleted')",
+            (now,),
+        )
     return cursor.lastrowid
 
 
-def finish(
-    conn: Connection, report_id: int, steps: dict[str, float], seconds: float, outcome: str
-) -> None:
-    """Add the step timings and the outcome once the store is compacted."""
+def record_counts(conn: Connection, report_id: int, counts: dict[str, int]) -> None:
+    """The counts so far, written inside each batch: the record and the deletion agree."""
+    conn.execute(
+        "UPDATE purge_reports SET counts = ? WHERE id = ?",
+        (json.dumps(counts, sort_keys=True), report_id),
+    )
+
+
+def finish(conn: Connection, report_id: int, report) -> None:
+    """The final counts, the step timings and the outcome of a run (a retention.Report)."""
+    steps = json.dumps({k: round(v, 4) for k, v in report.steps.items()})
     with transaction(conn):
         conn.execute(
-            "UPDATE purge_reports SET steps = ?, seconds = ?, outcome = ? WHERE id = ?",
-            (json.dumps({k: round(v, 4) for k, v in steps.items()}), seconds, outcome, report_id),
-        )
+            "UPDATE purge_reports SET counts = ?, steps = ?, seconds = ?, outcome = ? WHERE id = ?",
+            (json.dumps(report.counts, sort_keys=True), steps, report.seconds, report.outcome,
+             report_id),
+        )  # fmt: skip
 
 
 def record_failure(conn: Connection, now: int, seconds: float) -> None:

@@ -1,9 +1,12 @@
 """Retention: what is past its period (``due``) and the secure purge that removes it.
 
-A purge deletes everything due in ONE ``BEGIN IMMEDIATE`` transaction (with
-``secure_delete`` on, set by store.db), records a report of counts in the same transaction,
-then runs ``wal_checkpoint(TRUNCATE)``, ``VACUUM`` and ``wal_checkpoint(TRUNCATE)`` so
-that no freed page or stale WAL frame keeps a purged row, even for someone holding the key.
+A purge deletes everything due in short batches (``BEGIN IMMEDIATE`` each, with
+``secure_delete`` on, set by store.db), so that a writer waits for one batch at most;
+each batch updates the run's report row with its counts in the same transaction, so a
+killed purge leaves a consistent store whose report tells what was done, and the next run
+finishes. Then ``wal_checkpoint(TRUNCATE)``, ``VACUUM`` (interrupted by any writer, then
+started again) and ``wal_checkpoint(TRUNCATE)``: no freed page or stale WAL frame keeps a
+purged row, even for someone holding the key.
 
 Only one purge runs at a time: a process-wide lock refuses a second one in the same
 process, and an exclusive ``flock`` on ``<store>-purge.lock`` refuses one from another
@@ -20,12 +23,13 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from casework.store import purge_reports
-from casework.store.db import BUSY_TIMEOUT_MS, Connection, Error, OperationalError, transaction
+from casework.store import purge_steps as steps
+from casework.store.db import Connection, Error, is_disk_full
 from casework.store.retention_rules import RULES, Rule
 
 log = logging.getLogger("casework")
@@ -33,11 +37,9 @@ log = logging.getLogger("casework")
 STEPS = ("delete", "checkpoint", "vacuum", "final_checkpoint")
 # Maintenance steps wait at most this long for readers/writers, then retry: a long wait
 # inside a checkpoint would hold up page requests that want to write.
-MAINTENANCE_BUSY_MS = 1000
-MAINTENANCE_ATTEMPTS = 3
 _RUNNING = threading.Lock()
 
-Progress = Callable[[str], None]
+Progress = steps.Progress
 
 
 class PurgeRefused(Exception):
@@ -122,12 +124,12 @@ def purge(
     rules: tuple[Rule, ...] = RULES,
     progress: Progress | None = None,
 ) -> Report:
-    """Delete everything due at ``now`` in one transaction, then compact the store.
+    """Delete everything due at ``now`` in batches, then compact the store.
 
-    Returns a report; a failed deletion is rolled back whole and reported as ``failed``,
-    a maintenance step that stays busy leaves the deletion committed and reports
-    ``incomplete`` (the next run compacts again). Raises PurgeRefused when another purge
-    is running.
+    Returns a report; a failed batch is rolled back (the ones before it stay done) and the
+    run reported as ``failed``; a maintenance step that stays busy, or a full disk, leaves
+    the deletion committed and reports ``incomplete`` (the next run compacts again).
+    Raises PurgeRefused when another purge is running.
     """
     if conn.in_transaction:
         raise PurgeRefused("a purge cannot run inside another transaction")
@@ -141,88 +143,51 @@ def _purge(conn, now, settings, rules, progress: Progress) -> Report:
     report = Report(now, False, {})
     clock = time.perf_counter()
     progress("delete")
+    report_id = None
     try:
-        with transaction(conn):
-            report.counts = _delete(conn, now, settings, rules)
-            report_id = purge_reports.start(conn, now, report.counts)
+        report_id = purge_reports.start(conn, now)
+        active = active_rules(conn, rules)
+        steps.delete(conn, active, lambda rule: bindings(rule, now, settings), report, report_id)
     except Error as exc:
-        log.error("purge failed and was rolled back: %s", type(exc).__name__)
-        report.steps["delete"] = time.perf_counter() - clock
-        report.seconds, report.outcome = report.steps["delete"], "failed"
-        report.problem = f"nothing was deleted: {exc}"
-        with contextlib.suppress(Error):
-            purge_reports.record_failure(conn, now, report.seconds)
-        return report
+        return _stopped(conn, report, report_id, clock, exc)
     report.steps["delete"] = time.perf_counter() - clock
-    problems = _compact(conn, report, progress)
+    problems = steps.compact(conn, report, progress)
     report.outcome = "incomplete" if problems else "done"
-    report.problem = "; ".join(problems) or None
     report.seconds = time.perf_counter() - clock
     progress("final_checkpoint")
     started = time.perf_counter()
     # Recorded before the last checkpoint, so that the WAL ends empty.
     with contextlib.suppress(Error):
-        purge_reports.finish(conn, report_id, report.steps, report.seconds, report.outcome)
-    if not _retry(lambda: _checkpoint(conn), maintenance=conn):
+        purge_reports.finish(conn, report_id, report)
+    problem = steps.final_checkpoint(conn)
+    if problem:
         report.outcome = "incomplete"
-        report.problem = "; ".join([*problems, "final_checkpoint: the store stayed busy"])
+        problems.append(f"final_checkpoint: {problem}")
+    report.problem = "; ".join(problems) or None
     report.steps["final_checkpoint"] = time.perf_counter() - started
     report.seconds = time.perf_counter() - clock
     log.info("purge %s: %d rows in %.2f s", report.outcome, report.total, report.seconds)
     return report
 
 
-def _delete(conn: Connection, now: int, settings, rules) -> dict[str, int]:
-    counts = {}
-    for rule in active_rules(conn, rules):
-        values = bindings(rule, now, settings)
-        counts[rule.kind] = conn.execute(rule.count, values).fetchone()[0]
-        if counts[rule.kind]:
-            for statement in rule.statements:
-                conn.execute(statement, values)
-    return counts
-
-
-def _compact(conn: Connection, report: Report, progress: Progress) -> list[str]:
-    """Checkpoint and VACUUM; return what stayed busy (the deletion is already committed)."""
-    problems = []
-    for step, action in (
-        ("checkpoint", lambda: _checkpoint(conn)),
-        ("vacuum", lambda: _vacuum(conn)),
-    ):
-        progress(step)
-        started = time.perf_counter()
-        if not _retry(action, maintenance=conn):
-            problems.append(f"{step}: the store stayed busy")
-        report.steps[step] = time.perf_counter() - started
-    return problems
-
-
-def _checkpoint(conn: Connection) -> bool:
-    # (busy, wal frames, checkpointed): busy=1 when a reader kept the WAL from truncating.
-    return conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0
-
-
-def _vacuum(conn: Connection) -> bool:
-    conn.execute("VACUUM")
-    return True
-
-
-def _retry(action: Callable[[], bool], maintenance: Connection) -> bool:
-    """Run a maintenance step with a short busy wait, a few times; False if it stayed busy."""
-    maintenance.execute(f"PRAGMA busy_timeout = {MAINTENANCE_BUSY_MS}")
-    try:
-        for attempt in range(MAINTENANCE_ATTEMPTS):
-            try:
-                if action():
-                    return True
-            except OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc):
-                    raise
-            time.sleep(0.05 * (attempt + 1))
-        return False
-    finally:
-        maintenance.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+def _stopped(conn, report: Report, report_id: int | None, clock: float, exc: Error) -> Report:
+    """A batch failed: it is rolled back, the batches before it stay done (counted)."""
+    reason = "the disk is full" if is_disk_full(exc) else str(exc)
+    log.error("purge stopped: %s", "disk full" if is_disk_full(exc) else type(exc).__name__)
+    report.steps["delete"] = time.perf_counter() - clock
+    report.seconds, report.outcome = report.steps["delete"], "failed"
+    report.problem = (
+        f"stopped after deleting {report.total} row(s), nothing half-done: {reason};"
+        " the next run finishes"
+        if report.total
+        else f"nothing was deleted: {reason}"
+    )
+    with contextlib.suppress(Error):
+        if report_id is None:
+            purge_reports.record_failure(conn, report.started_at, report.seconds)
+        else:
+            purge_reports.finish(conn, report_id, report)
+    return report
 
 
 def store_path(conn: Connection) -> str:

@@ -10,6 +10,11 @@ its daylight-saving changes: a period is never shortened by a 23-hour day.
 The count and the statements share one predicate, and predicates of rules that could
 overlap exclude each other, so a dry run counts exactly what a purge deletes.
 
+Statements are templates over ``{where}``: the purge runs them in batches, each one a
+short transaction over the next rows due in the order of the rule's table's ``key``
+(``Rule.next_batch``, then ``Rule.batch_where``), so that a writer never waits long; a
+row a batch deletes or changes no longer matches.
+
 Rules whose tables do not exist yet (``requires``) are skipped: the case and task rules
 are written against the schema described in the cases issue and wait for its migration;
 the failed-login rule waits for the accounts migration.
@@ -36,11 +41,35 @@ class Period:
 class Rule:
     kind: str
     count: str
-    statements: tuple[str, ...]
+    statements: tuple[str, ...]  # templates over {where}; the last one counts
     periods: tuple[Period, ...] = ()
     requires: tuple[str, ...] = ()
     # The case codes concerned, shown to coordinators on the upcoming-deletions page only.
     codes: str | None = None
+    table: str = ""  # empty: the statements run once, unbatched
+    where: str = ""
+    key: str = "rowid"  # the column batches are ranges of (the primary key)
+
+    @property
+    def batch_where(self) -> str:
+        """The rows of one batch, chosen by ``next_batch`` in the same transaction."""
+        return f"{self.table}.{self.key} IN (SELECT value FROM json_each(:keys))"
+
+    @property
+    def next_batch(self) -> str:
+        """The keys of at most ``:limit`` rows due after ``:after``, in key order."""
+        # NOT INDEXED: walk the table in key order and stop at :limit; an index on the
+        # predicate's column would make every batch read all that is due, then sort it.
+        column = f"{self.table}.{self.key}"
+        return (
+            f"SELECT {column} FROM {self.table} NOT INDEXED"
+            f" WHERE ({self.where}) AND {column} > :after ORDER BY {column} LIMIT :limit"
+        )
+
+    @property
+    def first_key(self) -> int | str:
+        # Below every rowid; below every non-empty text key.
+        return -(2**63) if self.key == "rowid" else ""
 
 
 def deleting(kind: str, table: str, where: str, *periods: Period, **extra) -> Rule:
@@ -48,26 +77,28 @@ def deleting(kind: str, table: str, where: str, *periods: Period, **extra) -> Ru
 
     ``before`` statements (templates with ``{where}``) remove what references those rows.
     """
-    before = tuple(s.format(where=where) for s in extra.pop("before", ()))
     return Rule(
         kind,
         f"SELECT count(*) FROM {table} WHERE {where}",
-        (*before, f"DELETE FROM {table} WHERE {where}"),
+        (*extra.pop("before", ()), f"DELETE FROM {table} WHERE {{where}}"),
         periods,
         requires=extra.pop("requires", (table,)),
+        table=table,
+        where=where,
         **extra,
     )
 
 
 def updating(kind: str, table: str, changes: str, where: str, *periods: Period, **extra) -> Rule:
     """A rule that changes (erases, deactivates, closes) the rows matching ``where``."""
-    before = tuple(s.format(where=where) for s in extra.pop("before", ()))
     return Rule(
         kind,
         f"SELECT count(*) FROM {table} WHERE {where}",
-        (*before, f"UPDATE {table} SET {changes} WHERE {where}"),
+        (*extra.pop("before", ()), f"UPDATE {table} SET {changes} WHERE {{where}}"),
         periods,
         requires=extra.pop("requires", (table,)),
+        table=table,
+        where=where,
         **extra,
     )
 
@@ -79,6 +110,7 @@ SESSIONS = deleting(
     "seen_at < :idle OR created_at < :absolute",
     Period("idle", "sessions.idle_minutes", 60),
     Period("absolute", "sessions.absolute_hours", 3600),
+    key="id_hash",  # a table without rowid
 )
 # Setup links, invites and resets go at once when used or expired.
 INVITES = deleting(

@@ -32,7 +32,12 @@ from typing import BinaryIO
 
 from casework import clock
 from casework.store import StoreError, WrongKey
-from casework.store.db import connect, export_encrypted, integrity_problems
+from casework.store.db import (
+    connect,
+    export_encrypted,
+    integrity_problems,
+    is_disk_full,
+)
 from casework.vault import keys
 from casework.vault.store import Store
 
@@ -80,6 +85,13 @@ def write_backup(
             _write_file(partial, header, body, _tag_key(backup_key))
             os.replace(partial, target)
             keys.fsync_dir(target.parent)
+    except Exception as exc:
+        if is_disk_full(exc):  # the half-written copy went with the private folder
+            raise StoreError(
+                f"the disk holding {target.parent} is full: no backup was written;"
+                " free some space or choose another disk"
+            ) from exc
+        raise
     finally:
         keys.wipe(backup_key)
 

@@ -68,7 +68,7 @@ class LockChannel:
     def __init__(
         self,
         instance: Path,
-        on_lock: Callable[[], bool],
+        on_lock: Callable[[], bool | str],
         sealed: Callable[[], bool],
         on_unlock: Callable[[str], str] | None = None,
         info: Callable[[], dict] | None = None,
@@ -130,8 +130,8 @@ class LockChannel:
             passphrase = rest.split(b"\n", 1)[0].decode("utf-8", "replace")
             conn.sendall(self.on_unlock(passphrase).encode("ascii") + b"\n")
         elif command == b"lock":
-            self.on_lock()
-            conn.sendall(b"locked\n")
+            answer = self.on_lock()
+            conn.sendall((answer if isinstance(answer, str) else "locked").encode("ascii") + b"\n")
         elif command == b"status":
             conn.sendall(b"sealed\n" if self.sealed() else b"unlocked\n")
         elif command == b"info" and self.info is not None:

@@ -24,6 +24,8 @@ log = logging.getLogger("casework")
 DAY = 86_400
 # The scheduler thread wakes at least this often, so a changed clock is noticed.
 MAX_SLEEP = 60
+# A run that could not finish (compaction kept busy, a full disk) is tried again this soon.
+RETRY_SECONDS = 900
 
 
 def next_run_after(now: int, settings: dict[str, Any]) -> int:
@@ -146,6 +148,9 @@ class PurgeScheduler:
             log.warning("purge skipped: %s", type(exc).__name__)
             return None
         self.last_report = purge_logged(conn, now, self.settings)
+        if self.last_report is not None and self.last_report.outcome != "done":
+            # Not compacted (kept busy, or the disk full): try again soon, not tomorrow.
+            self.next_run = min(self.next_run, now + RETRY_SECONDS)
         return self.last_report
 
     def seconds_to_sleep(self, now: int) -> float:

@@ -15,7 +15,7 @@ from flask import Flask, current_app, g
 from flask_login import current_user
 
 from casework.store import WrongKey, sessions, vault_state
-from casework.store.db import Connection, Error, checkpoint
+from casework.store.db import Connection, Error, checkpoint, is_disk_full
 from casework.vault import purges, slots
 from casework.vault.keys import KdfParams, KeyProblem
 from casework.vault.store import RecoveryKeyTypo, Store
@@ -47,6 +47,8 @@ class Lifecycle:
         # None until the first check after an unlock, which starts the countdown.
         self.last_active: int | None = None
         self.locks = 0
+        # Why the last lock could not end the sessions in the store (None: it did).
+        self.sessions_left: str | None = None
 
 
 def state(app: Flask) -> Lifecycle:
@@ -120,11 +122,18 @@ def lock_store(app: Flask, reason: str, actor_id: int | None = None) -> bool:
     ``reason`` is a code for the audit trail (manual, idle, command). Returns False when
     the store was already sealed.
     """
-    now = app_now(app)
+    now, lifecycle = app_now(app), state(app)
+    lifecycle.sessions_left = None
 
     def before_close(conn: Connection) -> None:
-        ended = sessions.end_all(conn, now, "store.locked", reason, actor_id)
-        checkpoint(conn)  # nothing of the ended sessions stays in the -wal file
+        try:
+            ended = sessions.end_all(conn, now, "store.locked", reason, actor_id)
+            checkpoint(conn)  # nothing of the ended sessions stays in the -wal file
+        except Error as exc:
+            # The lock goes on: the key goes all the same, and every session ends at unlock.
+            lifecycle.sessions_left = "disk full" if is_disk_full(exc) else type(exc).__name__
+            log.error("locking (%s): ending sessions failed (%s)", reason, lifecycle.sessions_left)
+            return
         log.info("locking (%s): %d session(s) ended", reason, ended)
 
     try:
@@ -137,6 +146,13 @@ def lock_store(app: Flask, reason: str, actor_id: int | None = None) -> bool:
         state(app).locks += 1
         log.info("locked (%s)", reason)
     return locked
+
+
+def lock_answer(app: Flask) -> str:
+    """Lock for `casework lock`: the answer says whether the sessions could be ended."""
+    lock_store(app, "command")
+    left = state(app).sessions_left
+    return f"locked; sessions not ended: {left}" if left else "locked"
 
 
 def tick(app: Flask) -> bool:

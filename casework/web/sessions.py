@@ -2,8 +2,10 @@
 
 Signed-in sessions live in the encrypted store (id stored hashed), so they can be ended
 at once from the server: sign-out, deactivation, "sign out everywhere", Lock now.
-Anonymous sessions (a CSRF token before sign-in) stay in a bounded in-memory table, so
-that strangers cannot grow the store and the sealed page still has CSRF protection.
+Anonymous sessions (a CSRF token before sign-in) stay in bounded in-memory tables
+(``web.signed_out``: a bound per client address, and half-done sign-ins kept apart so no
+one else's traffic pushes them out), so that strangers cannot grow the store and the
+sealed page still has CSRF protection.
 """
 
 from __future__ import annotations
@@ -11,20 +13,20 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-import threading
-from collections import OrderedDict
 from typing import Any
 
-from flask import Flask, Request, Response
+from flask import Flask, Request, Response, request
 from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
 
 from casework.store import sessions as stored
+from casework.store.db import Error, is_disk_full
 from casework.vault.store import Sealed, Store
-from casework.web import context
+from casework.web import context, errors
+from casework.web.signed_out import SignedOutSessions
 
 USER_KEY = "_user_id"
-ANONYMOUS_LIMIT = 10_000
+READS = ("GET", "HEAD")
 # Refresh "last seen" at most once a minute: a write per request would serialise readers.
 SEEN_RESOLUTION = 60
 
@@ -46,6 +48,7 @@ class ServerSession(CallbackDict, SessionMixin):
         self.seen_at = meta.get("seen_at", 0)
         self.modified = False
         self.rotate_requested = False
+        self.save_failed = False
 
     def rotate(self) -> None:
         """Issue a new id at the next save (at sign-in: no session fixation)."""
@@ -54,9 +57,8 @@ class ServerSession(CallbackDict, SessionMixin):
 
 
 class ServerSessionInterface(SessionInterface):
-    def __init__(self) -> None:
-        self._anonymous: OrderedDict[str, tuple[dict, int]] = OrderedDict()
-        self._lock = threading.Lock()
+    def __init__(self, per_address: int) -> None:
+        self.signed_out = SignedOutSessions(per_address)
 
     @staticmethod
     def _store(app: Flask) -> Store:
@@ -73,11 +75,9 @@ class ServerSessionInterface(SessionInterface):
             return ServerSession()
         id_hash, now = hash_session_id(sid), context.now()
         idle, absolute = self._limits(app)
-        with self._lock:
-            entry = self._anonymous.get(id_hash)
-            if entry and now - entry[1] <= idle:
-                self._anonymous.move_to_end(id_hash)
-                return ServerSession(entry[0], sid)
+        data = self.signed_out.get(id_hash, now, idle)
+        if data is not None:
+            return ServerSession(data, sid)
         store = self._store(app)
         if store.sealed:
             return ServerSession()
@@ -91,6 +91,9 @@ class ServerSessionInterface(SessionInterface):
         return ServerSession(json.loads(row["data"]), sid, in_store=True, seen_at=row["seen_at"])
 
     def save_session(self, app: Flask, session: ServerSession, response: Response) -> None:
+        # Flask saves again after the error page of a failed save: once is enough.
+        if session.save_failed:
+            return
         try:
             if session.get(USER_KEY):
                 self._save_signed_in(app, session, response)
@@ -99,6 +102,13 @@ class ServerSessionInterface(SessionInterface):
         except Sealed:
             # Locked while this request ran: nothing to keep, and the cookie is worthless.
             self._delete_cookie(app, response)
+        except Error as exc:
+            if is_disk_full(exc) and (not session.modified or request.method in READS):
+                # A page that only reads is right as it is: serve it, the disk full noted.
+                errors.note_disk_full(app)
+                return
+            session.save_failed = True
+            raise
 
     def _save_signed_in(self, app: Flask, session: ServerSession, response: Response) -> None:
         conn, now = self._store(app).conn(), context.now()
@@ -122,27 +132,21 @@ class ServerSessionInterface(SessionInterface):
             session.sid, session.in_store = None, False
         if not session:
             if session.sid:
-                with self._lock:
-                    self._anonymous.pop(hash_session_id(session.sid), None)
+                self._forget_anonymous(hash_session_id(session.sid))
                 self._delete_cookie(app, response)
             return
         if session.sid is None or session.rotate_requested:
             session.sid = secrets.token_urlsafe(32)
             self._set_cookie(app, response, session.sid)
-        with self._lock:
-            self._anonymous[hash_session_id(session.sid)] = (dict(session), context.now())
-            self._anonymous.move_to_end(hash_session_id(session.sid))
-            while len(self._anonymous) > ANONYMOUS_LIMIT:
-                self._anonymous.popitem(last=False)
+        address = request.remote_addr or "unknown"
+        self.signed_out.put(hash_session_id(session.sid), dict(session), context.now(), address)
 
     def _forget_anonymous(self, id_hash: str) -> None:
-        with self._lock:
-            self._anonymous.pop(id_hash, None)
+        self.signed_out.forget(id_hash)
 
     def forget_all_anonymous(self) -> None:
         """Drop every anonymous session (Lock now)."""
-        with self._lock:
-            self._anonymous.clear()
+        self.signed_out.clear()
 
     def _set_cookie(self, app: Flask, response: Response, sid: str) -> None:
         response.set_cookie(
@@ -172,4 +176,5 @@ def init_app(app: Flask) -> None:
     app.config["SESSION_COOKIE_SECURE"] = tls
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Strict"
-    app.session_interface = ServerSessionInterface()
+    per_address = app.config["CASEWORK"]["sessions.signed_out_per_address"]
+    app.session_interface = ServerSessionInterface(per_address)

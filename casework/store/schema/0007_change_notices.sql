@@ -2,6 +2,7 @@
 -- looked. One row per task and person (several changes collapse into it); the kinds of
 -- change and the former time and place, so the notice can say "old -> new". No free text
 -- of its own: the former place is the task's own text, seen by the same people before.
+-- A rowid table: the purge deletes in batches walked by rowid (store/purge_steps.py).
 CREATE TABLE change_notices (
     task_id INTEGER NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
     user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
@@ -12,7 +13,7 @@ CREATE TABLE change_notices (
     changed_at INTEGER NOT NULL,
     seen_at INTEGER,
     PRIMARY KEY (task_id, user_id)
-) WITHOUT ROWID;
+);
 -- A person's home: their unseen notices.
 CREATE INDEX change_notices_by_user ON change_notices (user_id, seen_at);
 -- The purge: notices past their period.
