@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
 from casework import config
-from casework.cli import demo, instance, keys, people, purge, slots, status
+from casework.cli import demo, i18n, instance, keys, people, purge, slots, status
 from casework.cli import messages as m
 from casework.cli.common import EXIT_FAILURE, EXIT_USAGE, Failure, Instance
+from casework.rules.wording import N_
 from casework.store import StoreError, WrongKey
 from casework.vault import keys as key_material
 
@@ -24,8 +26,15 @@ from casework.vault import keys as key_material
 PRIVATE_UMASK = 0o077
 
 
-class CaseworkGroup(click.Group):
-    """Turns every error into one line on stderr and an exit status: never a traceback."""
+class CaseworkGroup(i18n.Group):
+    """Speaks the operator's language, and turns every error into one line on stderr and an
+    exit status: never a traceback."""
+
+    def main(self, args=None, *others, **settings) -> Any:
+        # Before parsing: `--help` is printed while the arguments are read.
+        args = sys.argv[1:] if args is None else list(args)
+        i18n.choose(i18n.instance_in(args))
+        return super().main(args, *others, **settings)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -33,17 +42,19 @@ class CaseworkGroup(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise  # click's own: usage errors, Ctrl-C, --help
         except config.ConfigError as exc:
-            message, status = str(exc), EXIT_USAGE
+            message, status = m.explain(exc), EXIT_USAGE
         except WrongKey:
-            message, status = m.WRONG_KEY, EXIT_FAILURE
-        except (Failure, StoreError, key_material.KeyProblem) as exc:
-            message, status = str(exc), getattr(exc, "status", EXIT_FAILURE)
+            message, status = m.text(m.WRONG_KEY), EXIT_FAILURE
+        except Failure as exc:
+            message, status = str(exc), exc.status  # already in the operator's language
+        except (StoreError, key_material.KeyProblem) as exc:
+            message, status = m.explain(exc), EXIT_FAILURE
         except OSError as exc:
             where = exc.filename or ctx.obj.path
-            message = m.OS_ERROR.format(path=where, reason=exc.strerror or type(exc).__name__)
-            status = EXIT_FAILURE
+            reason = exc.strerror or type(exc).__name__
+            message, status = m.text(m.OS_ERROR, path=where, reason=reason), EXIT_FAILURE
         except Exception as exc:  # a bug: one line naming its kind, never its content
-            message, status = m.UNEXPECTED.format(kind=type(exc).__name__), EXIT_FAILURE
+            message, status = m.text(m.UNEXPECTED, kind=type(exc).__name__), EXIT_FAILURE
         click.echo(f"casework: {message}", err=True)
         ctx.exit(status)
 
@@ -53,9 +64,11 @@ class CaseworkGroup(click.Group):
     "--instance",
     envvar="CASEWORK_INSTANCE",
     default="instance",
-    show_default=True,
     type=click.Path(path_type=Path),
-    help="The instance folder (store, salt, config, certificate). Env: CASEWORK_INSTANCE.",
+    help=N_(
+        "The instance folder (store, key slots, config, certificate). Env: CASEWORK_INSTANCE."
+        " Default: instance."
+    ),
 )
 @click.pass_context
 def cli(ctx: click.Context, instance: Path) -> None:
@@ -65,6 +78,7 @@ def cli(ctx: click.Context, instance: Path) -> None:
     """
     os.umask(PRIVATE_UMASK)
     ctx.obj = Instance(instance.expanduser().resolve())
+    i18n.choose(ctx.obj.path)  # the folder as parsed: its config.toml may name a language
 
 
 for command in (
