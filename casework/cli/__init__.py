@@ -64,7 +64,7 @@ class CaseworkGroup(i18n.Group):
     "--instance",
     envvar="CASEWORK_INSTANCE",
     default="instance",
-    type=click.Path(path_type=Path),
+    type=click.Path(path_type=Path, readable=False),  # checked by casework, in one line
     help=N_(
         "The instance folder (store, key slots, config, certificate). Env: CASEWORK_INSTANCE."
         " Default: instance."
