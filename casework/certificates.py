@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from casework import addresses
+from casework.rules.wording import N_, Explained
 from casework.vault import health
 
 TLS_DIR = "tls"
@@ -33,7 +34,7 @@ CLOCK_SKEW = dt.timedelta(minutes=5)
 WARN_DAYS = health.CERTIFICATE_WARN_DAYS
 
 
-class CertificateProblem(Exception):
+class CertificateProblem(Explained):
     """The configured certificate cannot be served; the message is one line, safe to print."""
 
 
@@ -157,34 +158,56 @@ def check_own(cert_path: Path, key_path: Path, hosts: list[str], now: dt.datetim
     try:
         key = serialization.load_pem_private_key(_read(key_path, "private key"), None)
     except (ValueError, TypeError) as exc:
-        raise CertificateProblem(f"the private key {key_path} is not a PEM private key") from exc
+        raise CertificateProblem(
+            N_("the private key {key_path} is not a PEM private key"), key_path=key_path
+        ) from exc
     if _public(key.public_key()) != _public(cert.public_key()):
-        raise CertificateProblem(f"the private key {key_path} does not match {cert_path}")
+        raise CertificateProblem(
+            N_("the private key {key_path} does not match {cert_path}"),
+            key_path=key_path,
+            cert_path=cert_path,
+        )
     if cert.not_valid_after_utc <= now:
-        raise CertificateProblem(f"the certificate {cert_path} expired on {_day(cert)}")
+        raise CertificateProblem(
+            N_("the certificate {cert_path} expired on {day}"), cert_path=cert_path, day=_day(cert)
+        )
     if cert.not_valid_before_utc > now:
         start = cert.not_valid_before_utc.date().isoformat()
-        raise CertificateProblem(f"the certificate {cert_path} is not valid before {start}")
+        raise CertificateProblem(
+            N_("the certificate {cert_path} is not valid before {start}"),
+            cert_path=cert_path,
+            start=start,
+        )
     wanted = [h for h in hosts if h]
     if wanted and not any(covers(cert, h) for h in wanted):
-        raise CertificateProblem(f"the certificate {cert_path} does not name {wanted[0]}")
+        raise CertificateProblem(
+            N_("the certificate {cert_path} does not name {wanted}"),
+            cert_path=cert_path,
+            wanted=wanted[0],
+        )
 
 
 def _parse(cert_path: Path) -> x509.Certificate:
     try:
         return load(cert_path)
     except ValueError as exc:
-        raise CertificateProblem(f"the certificate {cert_path} is not a PEM certificate") from exc
+        raise CertificateProblem(
+            N_("the certificate {cert_path} is not a PEM certificate"), cert_path=cert_path
+        ) from exc
 
 
 def _read(path: Path, what: str) -> bytes:
     try:
         return path.read_bytes()
     except IsADirectoryError as exc:
-        raise CertificateProblem(f"the {what} {path} is a folder, not a file") from exc
+        raise CertificateProblem(
+            N_("the {what} {path} is a folder, not a file"), what=what, path=path
+        ) from exc
     except OSError as exc:
         reason = exc.strerror or "cannot be read"
-        raise CertificateProblem(f"the {what} {path} cannot be read ({reason})") from exc
+        raise CertificateProblem(
+            N_("the {what} {path} cannot be read ({reason})"), what=what, path=path, reason=reason
+        ) from exc
 
 
 def _public(key) -> bytes:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from casework.rules.languages import SPOKEN
+from casework.rules.wording import N_, Explained
 
 CONFIG_FILE = "config.toml"
 LANGUAGES = ("fr", "en", "es")
@@ -25,7 +26,7 @@ HOST_NAME = re.compile(
 )
 
 
-class ConfigError(Exception):
+class ConfigError(Explained):
     """An invalid setting; the message names the key and is safe to print."""
 
 
@@ -214,23 +215,32 @@ def validate(values: dict[str, Any]) -> dict[str, Any]:
     for name, value in values.items():
         spec = SETTINGS.get(name)
         if spec is None:
-            raise ConfigError(f"{CONFIG_FILE}: unknown setting {name!r}")
+            raise ConfigError(N_("config.toml: unknown setting {name!r}"), name=name)
         if not spec.check(value):
-            raise ConfigError(f"{CONFIG_FILE}: {name} must be {spec.expected} (got {value!r})")
+            raise ConfigError(
+                N_("config.toml: {name} must be {expected} (got {value!r})"),
+                name=name,
+                expected=spec.expected,
+                value=value,
+            )
         settings[name] = value
     if settings["retention.dormant_close_days"] <= settings["retention.dormant_flag_days"]:
         raise ConfigError(
-            f"{CONFIG_FILE}: retention.dormant_close_days must be greater than "
-            "retention.dormant_flag_days"
+            N_(
+                "config.toml: retention.dormant_close_days must be greater than"
+                " retention.dormant_flag_days"
+            ),
         )
     if settings["serving.max_connections_per_address"] > settings["serving.max_connections"]:
         raise ConfigError(
-            f"{CONFIG_FILE}: serving.max_connections_per_address must not exceed "
-            "serving.max_connections"
+            N_(
+                "config.toml: serving.max_connections_per_address must not exceed"
+                " serving.max_connections"
+            ),
         )
     if bool(settings["tls.certificate"]) != bool(settings["tls.private_key"]):
         raise ConfigError(
-            f"{CONFIG_FILE}: tls.certificate and tls.private_key go together: set both or none"
+            N_("config.toml: tls.certificate and tls.private_key go together: set both or none"),
         )
     settings["public_url"] = settings["public_url"].rstrip("/")
     return settings
@@ -246,8 +256,11 @@ def load(instance: Path, overrides: dict[str, Any] | None = None) -> dict[str, A
     except (FileNotFoundError, NotADirectoryError):
         pass  # no config file: the defaults apply
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{CONFIG_FILE}: not valid TOML ({exc})") from exc
+        raise ConfigError(N_("config.toml: not valid TOML ({exc})"), exc=exc) from exc
     except OSError as exc:
-        raise ConfigError(f"{CONFIG_FILE}: cannot be read ({exc.strerror})") from exc
+        raise ConfigError(
+            N_("config.toml: cannot be read ({strerror})"),
+            strerror=exc.strerror,
+        ) from exc
     values.update(overrides or {})
     return validate(values)

@@ -18,6 +18,10 @@ from casework.vault.store import Store
 def pytest_configure(config) -> None:
     # As `casework` itself sets at start: files made by fixtures are the owner's only.
     os.umask(0o077)
+    # The command line speaks the locale's language: tests read English unless they say.
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        os.environ.pop(name, None)
+    os.environ["LANG"] = "C.UTF-8"
 
 
 @pytest.fixture

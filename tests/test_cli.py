@@ -25,13 +25,26 @@ def all_commands(group: click.Group, prefix=()):
             yield from all_commands(command, (*prefix, name))
 
 
+# What starts a help page and its last line, in each language casework speaks.
+HELP_WORDS = {
+    "en_CA.UTF-8": ("Usage:", "Example:"),
+    "fr_CA.UTF-8": ("Utilisation :", "Exemple :"),
+    "es_MX.UTF-8": ("Uso:", "Ejemplo:"),
+}
+
+
+@pytest.mark.parametrize("locale", HELP_WORDS)
 @pytest.mark.parametrize("command", [(), *all_commands(cli)], ids=" ".join)
-def test_every_command_has_help_with_an_example(command):
-    result = CliRunner().invoke(cli, [*command, "--help"])
+def test_every_command_has_help_ending_with_an_example(command, locale):
+    result = CliRunner(env={"LANG": locale}).invoke(cli, [*command, "--help"])
     assert result.exit_code == 0
-    assert "Usage:" in result.output
-    if command:
-        assert "Example:" in result.output
+    usage, example = HELP_WORDS[locale]
+    assert result.output.startswith(usage)
+    paragraphs = result.output.split("\n\n")
+    text = next(p for p in paragraphs if p.strip().startswith(example))
+    assert text.strip().startswith(f"{example} casework")
+    others = [words[1] for name, words in HELP_WORDS.items() if name != locale]
+    assert not any(word in result.output for word in others)
 
 
 def test_init_creates_an_encrypted_store_and_a_setup_link(run, instance):

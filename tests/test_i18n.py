@@ -3,26 +3,31 @@
 from __future__ import annotations
 
 import re
+import string
 from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGS = ROOT / "casework" / "translations"
-METHODS = [("**.py", "python"), ("**.html", "jinja2")]
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+KEYWORDS = {
+    "_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None, "N_": None
+}  # fmt: skip
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 
 def source_messages() -> set[str]:
+    """What ./scripts/i18n extracts: babel.cfg's methods (command docstrings too)."""
+    with open(ROOT / "babel.cfg") as handle:
+        methods, options = parse_mapping_cfg(handle)
     found = set()
-    for folder in (ROOT / "casework", ROOT / "templates"):
-        for _file, _line, message, _comments, _context in extract_from_dir(
-            folder, METHODS, keywords=KEYWORDS
-        ):
-            found.add(message if isinstance(message, str) else message[0])
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        ROOT, methods, options, keywords=KEYWORDS
+    ):
+        found.add(message if isinstance(message, str) else message[0])
     return found
 
 
@@ -49,6 +54,19 @@ def test_placeholders_survive_translation(language):
         wanted = set().union(*(PLACEHOLDER.findall(form) for form in forms(message.id)))
         for form in forms(message.string):
             assert set(PLACEHOLDER.findall(form)) == wanted, message.id
+
+
+@pytest.mark.parametrize("language", ["fr", "en", "es"])
+def test_brace_placeholders_survive_translation(language):
+    """The command line's templates: same fields, format specs and conversions."""
+    for message in catalog(language):
+        if message.id and "python-brace-format" in message.flags:
+            assert fields(message.string) == fields(message.id), message.id
+
+
+def fields(template: str) -> set[tuple[str, str | None, str | None]]:
+    parsed = string.Formatter().parse(template)
+    return {(name, spec, conversion) for _text, name, spec, conversion in parsed if name}
 
 
 def forms(text) -> tuple[str, ...]:

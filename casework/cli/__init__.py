@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
 from casework import config
-from casework.cli import demo, instance, keys, people, purge, slots, status
+from casework.cli import demo, i18n, instance, keys, people, purge, slots, status
 from casework.cli import messages as m
 from casework.cli.common import EXIT_FAILURE, EXIT_USAGE, Failure, Instance
+from casework.rules.wording import N_
 from casework.store import StoreError, WrongKey, db
 from casework.vault import keys as key_material
 
@@ -24,8 +26,15 @@ from casework.vault import keys as key_material
 PRIVATE_UMASK = 0o077
 
 
-class CaseworkGroup(click.Group):
-    """Turns every error into one line on stderr and an exit status: never a traceback."""
+class CaseworkGroup(i18n.Group):
+    """Speaks the operator's language, and turns every error into one line on stderr and an
+    exit status: never a traceback."""
+
+    def main(self, args=None, *others, **settings) -> Any:
+        # Before parsing: `--help` is printed while the arguments are read.
+        args = sys.argv[1:] if args is None else list(args)
+        i18n.choose(i18n.instance_in(args))
+        return super().main(args, *others, **settings)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -33,11 +42,13 @@ class CaseworkGroup(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise  # click's own: usage errors, Ctrl-C, --help
         except config.ConfigError as exc:
-            message, status = str(exc), EXIT_USAGE
+            message, status = m.explain(exc), EXIT_USAGE
         except WrongKey:
-            message, status = m.WRONG_KEY, EXIT_FAILURE
-        except (Failure, StoreError, key_material.KeyProblem) as exc:
-            message, status = str(exc), getattr(exc, "status", EXIT_FAILURE)
+            message, status = m.text(m.WRONG_KEY), EXIT_FAILURE
+        except Failure as exc:
+            message, status = str(exc), exc.status  # already in the operator's language
+        except (StoreError, key_material.KeyProblem) as exc:
+            message, status = m.explain(exc), EXIT_FAILURE
         except db.Error as exc:
             message, status = _fault(exc), EXIT_FAILURE
         except OSError as exc:
@@ -46,11 +57,11 @@ class CaseworkGroup(click.Group):
             message = (
                 _fault(exc)
                 if db.is_disk_full(exc)
-                else m.OS_ERROR.format(path=where, reason=reason)
+                else m.text(m.OS_ERROR, path=where, reason=reason)
             )
             status = EXIT_FAILURE
         except Exception as exc:  # a bug: one line naming its kind, never its content
-            message, status = m.UNEXPECTED.format(kind=type(exc).__name__), EXIT_FAILURE
+            message, status = m.text(m.UNEXPECTED, kind=type(exc).__name__), EXIT_FAILURE
         click.echo(f"casework: {message}", err=True)
         ctx.exit(status)
 
@@ -58,10 +69,10 @@ class CaseworkGroup(click.Group):
 def _fault(exc: BaseException) -> str:
     """One true line for a fault of the machine, never a traceback."""
     if db.is_disk_full(exc):
-        return m.DISK_FULL
+        return m.text(m.DISK_FULL)
     if isinstance(exc, OSError):
-        return m.SYSTEM_REFUSED.format(reason=exc.strerror or type(exc).__name__)
-    return m.STORE_UNUSABLE.format(kind=type(exc).__name__)
+        return m.text(m.SYSTEM_REFUSED, reason=exc.strerror or type(exc).__name__)
+    return m.text(m.STORE_UNUSABLE, kind=type(exc).__name__)
 
 
 @click.group(cls=CaseworkGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -69,9 +80,11 @@ def _fault(exc: BaseException) -> str:
     "--instance",
     envvar="CASEWORK_INSTANCE",
     default="instance",
-    show_default=True,
-    type=click.Path(path_type=Path),
-    help="The instance folder (store, salt, config, certificate). Env: CASEWORK_INSTANCE.",
+    type=click.Path(path_type=Path, readable=False),  # checked by casework, in one line
+    help=N_(
+        "The instance folder (store, key slots, config, certificate). Env: CASEWORK_INSTANCE."
+        " Default: instance."
+    ),
 )
 @click.pass_context
 def cli(ctx: click.Context, instance: Path) -> None:
@@ -81,6 +94,7 @@ def cli(ctx: click.Context, instance: Path) -> None:
     """
     os.umask(PRIVATE_UMASK)
     ctx.obj = Instance(instance.expanduser().resolve())
+    i18n.choose(ctx.obj.path)  # the folder as parsed: its config.toml may name a language
 
 
 for command in (

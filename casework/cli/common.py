@@ -15,6 +15,7 @@ import click
 from casework import addresses, clock, config
 from casework.cli import messages as m
 from casework.cli.messages import EXIT_FAILURE, EXIT_USAGE, Failure, fail, say
+from casework.rules.wording import N_
 from casework.store import StoreError, WrongKey, invites
 from casework.store.db import connect
 from casework.vault import control, keys, memory
@@ -54,7 +55,7 @@ def prepare_instance(instance: Instance, create: bool = False) -> None:
     try:
         check_instance(path)
     except StoreError as exc:
-        raise Failure(str(exc)) from exc
+        raise Failure(m.explain(exc)) from exc
     warn_if_open(path)
 
 
@@ -78,7 +79,7 @@ def warn_if_open(path: Path) -> None:
 passphrase_stdin = click.option(
     "--passphrase-stdin",
     is_flag=True,
-    help="Read the passphrase (or the recovery key) as one line of standard input.",
+    help=N_("Read the passphrase (or the recovery key) as one line of standard input."),
 )
 
 
@@ -87,7 +88,7 @@ def read_passphrase(
 ) -> str:
     """Prompt on the terminal (a new passphrase twice, three tries), or read a line."""
     if not from_stdin:
-        return _prompt_new(label) if new else click.prompt(label, hide_input=True, err=True)
+        return _prompt_new(label) if new else _prompt(label)
     line = sys.stdin.readline()
     if not line:
         raise fail(m.NO_STDIN_PASSPHRASE, EXIT_USAGE)
@@ -103,24 +104,28 @@ def read_passphrase(
 def _prompt_new(label: str) -> str:
     """A new passphrase: refused or mistyped ones are asked again, at most TRIES times."""
     for attempt in range(1, TRIES + 1):
-        passphrase = click.prompt(label, hide_input=True, err=True)
+        passphrase = _prompt(label)
         try:
             keys.check_passphrase(passphrase)
         except keys.KeyProblem as exc:
-            problem = str(exc)
+            problem = m.explain(exc)
         else:
-            if click.prompt(m.PROMPT_REPEAT, hide_input=True, err=True) == passphrase:
+            if _prompt(m.PROMPT_REPEAT) == passphrase:
                 return passphrase
-            problem = m.PASSPHRASES_DIFFER
+            problem = m.text(m.PASSPHRASES_DIFFER)
         if attempt < TRIES:
             say(m.TRY_AGAIN, err=True, problem=problem, left=TRIES - attempt)
     raise fail(m.TOO_MANY_TRIES, EXIT_USAGE)
 
 
+def _prompt(label: str) -> str:
+    return click.prompt(m.text(label), hide_input=True, err=True)
+
+
 key_file_option = click.option(
     "--key-file",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Open the store with this 32-byte key file instead of a passphrase (unattended).",
+    help=N_("Open the store with this 32-byte key file instead of a passphrase (unattended)."),
 )
 
 
@@ -167,7 +172,7 @@ def _typed_key(store: Store, from_stdin: bool, params: keys.KdfParams) -> bytear
         except WrongKey:
             if from_stdin or attempt == TRIES:
                 raise
-            say(m.TRY_AGAIN, err=True, problem=m.WRONG_KEY, left=TRIES - attempt)
+            say(m.TRY_AGAIN, err=True, problem=m.text(m.WRONG_KEY), left=TRIES - attempt)
     raise AssertionError("unreachable")  # the loop returns or raises
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from casework import clock
+from casework.cli import i18n
 from casework.cli import messages as m
 from casework.cli.common import (
     Instance,
@@ -23,20 +24,21 @@ from casework.cli.common import (
 )
 from casework.cli.messages import fail, say
 from casework.rules import passwords
+from casework.rules.wording import N_
 from casework.store import demo as demo_data
 from casework.store import users
 from casework.vault import memory, slots
 
 
-@click.command()
+@i18n.command()
 @click.option(
     "--scale",
     type=click.Choice(["small", "medium", "large"]),
     default="small",
     show_default=True,
-    help="small: 50 cases; medium: 10,000; large: 100,000.",
+    help=N_("small: 50 cases; medium: 10,000; large: 100,000."),
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the accounts as JSON.")
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the accounts as JSON."))
 @passphrase_stdin
 @key_file_option
 @click.pass_obj
@@ -97,8 +99,8 @@ def _print_demo(accounts, counts: dict) -> None:
     shown = [a for a in accounts if a.role == "coordinator"][:5]
     shown += [a for a in accounts if a.role == "volunteer"][:5]
     for account in shown:
-        extra = m.DEMO_TOTP.format(secret=account.totp_secret) if account.totp_secret else ""
-        say(m.DEMO_ACCOUNT, role=account.role, handle=account.handle,
+        extra = m.text(m.DEMO_TOTP, secret=account.totp_secret) if account.totp_secret else ""
+        say(m.DEMO_ACCOUNT, role=m.text(m.ROLES[account.role]), handle=account.handle,
             password=account.password, extra=extra)  # fmt: skip
     if len(accounts) > len(shown):
         say(m.DEMO_MORE, count=len(accounts) - len(shown))

@@ -14,9 +14,11 @@ import segno
 
 from casework import addresses, certificates, server
 from casework.app import create_app
+from casework.cli import i18n
 from casework.cli import messages as m
 from casework.cli.common import (
     EXIT_USAGE,
+    Failure,
     Instance,
     base_url,
     create_store,
@@ -27,6 +29,7 @@ from casework.cli.common import (
     prepare_instance,
 )
 from casework.cli.messages import fail, say
+from casework.rules.wording import N_
 from casework.store import StoreError
 from casework.store.db import DatabaseError
 from casework.vault import control, health, keys, memory, purges
@@ -36,7 +39,7 @@ from casework.web import hosts, keyslots, lifecycle
 DAY = 86400
 
 
-@click.command()
+@i18n.command()
 @passphrase_stdin
 @key_file_option
 @click.pass_obj
@@ -54,11 +57,11 @@ def init(instance: Instance, passphrase_stdin: bool, key_file: Path | None) -> N
     keys.wipe(create_store(instance, passphrase_stdin, key_file=key_file))
 
 
-@click.command()
-@click.option("--host", help="Address to listen on (default: host in config.toml).")
-@click.option("--port", type=click.IntRange(1, 65535), help="Port (default: port in config).")
-@click.option("--no-tls", is_flag=True, help="Serve plain HTTP (only on a loopback address).")
-@click.option("--init", "create", is_flag=True, help="Create the store first if there is none.")
+@i18n.command()
+@click.option("--host", help=N_("Address to listen on (default: host in config.toml)."))
+@click.option("--port", type=click.IntRange(1, 65535), help=N_("Port (default: port in config)."))
+@click.option("--no-tls", is_flag=True, help=N_("Serve plain HTTP (only on a loopback address)."))
+@click.option("--init", "create", is_flag=True, help=N_("Create the store first if there is none."))
 @passphrase_stdin
 @key_file_option
 @click.pass_obj
@@ -115,12 +118,12 @@ def _certificate(instance: Instance, host: str) -> tuple[Path, Path, bool]:
         try:
             certificates.check_own(cert_path, key_path, _names_served(settings, host), now)
         except certificates.CertificateProblem as exc:
-            raise fail(str(exc), EXIT_USAGE) from exc
+            raise Failure(m.explain(exc), EXIT_USAGE) from exc
         return cert_path, key_path, own
     if not cert_path.exists() or certificates.load(cert_path).not_valid_after_utc <= now:
         certificates.make_self_signed(instance.path, _extra_names(settings, host))
-        expires = certificates.load(cert_path).not_valid_after_utc.date().isoformat()
-        say(m.CERTIFICATE_MADE, date=expires)
+        expires = certificates.load(cert_path).not_valid_after_utc
+        say(m.CERTIFICATE_MADE, date=i18n.day(expires))
     cert = certificates.load(cert_path)
     for name in _names_served(settings, host):
         if not certificates.covers(cert, name):
@@ -226,7 +229,7 @@ def _control_channel(instance: Instance, app, served: dict) -> control.LockChann
     try:
         channel.start()
     except (OSError, StoreError) as exc:
-        say(m.NO_LOCK_CHANNEL, err=True, reason=exc)
+        say(m.NO_LOCK_CHANNEL, err=True, reason=m.explain(exc))
     return channel
 
 
@@ -239,7 +242,7 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-@click.command()
+@i18n.command()
 @passphrase_stdin
 @key_file_option
 @click.pass_obj
@@ -260,9 +263,9 @@ def check(instance: Instance, passphrase_stdin: bool, key_file: Path | None) -> 
     say(m.CHECK_OK)
 
 
-@click.command()
-@click.option("--renew", is_flag=True, help="Replace the self-signed certificate.")
-@click.option("--qr", is_flag=True, help="Also draw a QR code of the address to scan.")
+@i18n.command()
+@click.option("--renew", is_flag=True, help=N_("Replace the self-signed certificate."))
+@click.option("--qr", is_flag=True, help=N_("Also draw a QR code of the address to scan."))
 @click.pass_obj
 def tls(instance: Instance, renew: bool, qr: bool) -> None:
     """Show the certificate served: its SHA-256 fingerprint (also in short groups), when
@@ -285,7 +288,7 @@ def tls(instance: Instance, renew: bool, qr: bool) -> None:
     try:
         cert = certificates.load(cert_path)
     except (certificates.CertificateProblem, ValueError) as exc:
-        raise fail(str(exc), EXIT_USAGE) from exc
+        raise Failure(m.explain(exc), EXIT_USAGE) from exc
     _show_certificate(cert)
     if qr:
         url = base_url(instance)
@@ -299,9 +302,9 @@ def _show_certificate(cert) -> None:
     say(m.TLS_FINGERPRINT_GROUPS, groups=" ".join(hosts.fingerprint_groups(fingerprint)))
     expires = cert.not_valid_after_utc
     days = (expires - dt.datetime.now(dt.UTC)).days
-    say(m.TLS_EXPIRES, date=expires.date().isoformat(), days=max(days, 0))
+    say(m.TLS_EXPIRES, date=i18n.day(expires), days=max(days, 0))
     if days < 0:
-        say(m.TLS_EXPIRED, err=True, date=expires.date().isoformat())
+        say(m.TLS_EXPIRED, err=True, date=i18n.day(expires))
     elif days < certificates.WARN_DAYS:
         say(m.TLS_SOON, err=True, days=days)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from casework import clock
+from casework.cli import i18n
 from casework.cli import messages as m
 from casework.cli.common import (
     Instance,
@@ -22,6 +23,7 @@ from casework.cli.common import (
     show_recovery_key,
 )
 from casework.cli.messages import fail, say
+from casework.rules.wording import N_
 from casework.store import backups as backup_records
 from casework.store.db import connect
 from casework.store.migrations import migrate
@@ -39,12 +41,12 @@ def _steps(total: int):
         nonlocal count
         count += 1
         if sys.stdout.isatty():
-            say(m.STEP, count=min(count, total), total=total, what=what)
+            say(m.STEP, count=min(count, total), total=total, what=m.text(what))
 
     return step
 
 
-@click.command()
+@i18n.command()
 @click.pass_obj
 def lock(instance: Instance) -> None:
     """Lock the server running on this instance now: its key is overwritten in memory,
@@ -66,7 +68,7 @@ def lock(instance: Instance) -> None:
     say(m.LOCKED_SESSIONS_LEFT, problem=left)
 
 
-@click.command()
+@i18n.command()
 @passphrase_stdin
 @click.pass_obj
 def unlock(instance: Instance, passphrase_stdin: bool) -> None:
@@ -88,7 +90,7 @@ def unlock(instance: Instance, passphrase_stdin: bool) -> None:
     say(m.UNLOCKED)
 
 
-@click.command()
+@i18n.command()
 @passphrase_stdin
 @click.pass_obj
 def rekey(instance: Instance, passphrase_stdin: bool) -> None:
@@ -110,7 +112,7 @@ def rekey(instance: Instance, passphrase_stdin: bool) -> None:
     say(m.REKEYED)
 
 
-@click.command()
+@i18n.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @passphrase_stdin
 @key_file_option
@@ -154,9 +156,9 @@ def _record_backup(instance: Instance, store_key: bytearray, path: Path) -> None
         conn.close()
 
 
-@click.command()
+@i18n.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--force", is_flag=True, help="Replace the existing store (its content is lost).")
+@click.option("--force", is_flag=True, help=N_("Replace the existing store (its content is lost)."))
 @passphrase_stdin
 @key_file_option
 @click.pass_obj

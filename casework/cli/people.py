@@ -9,21 +9,23 @@ from pathlib import Path
 import click
 
 from casework import clock
+from casework.cli import i18n
 from casework.cli import messages as m
 from casework.cli.common import Instance, base_url, key_file_option, open_key, passphrase_stdin
 from casework.cli.messages import say
+from casework.rules.wording import N_
 from casework.store import invites
 from casework.store.db import connect
 from casework.store.migrations import migrate
 from casework.vault import keys
 
 
-@click.command()
+@i18n.command()
 @click.option(
     "--role",
     type=click.Choice(["volunteer", "coordinator"]),
     required=True,
-    help="The role the new person will have.",
+    help=N_("The role the new person will have."),
 )
 @passphrase_stdin
 @key_file_option
@@ -51,6 +53,6 @@ def invite(instance: Instance, role: str, passphrase_stdin: bool, key_file: Path
     finally:
         conn.close()
     base = base_url(instance)
-    say(m.INVITE_FOR, role=role, hours=hours)
+    say(m.INVITE_FOR[role], hours=hours)
     say(m.INVITE_LINK, url=f"{base}/join/{link.token}")
     say(m.INVITE_CODE, code=link.code, url=f"{base}/join")

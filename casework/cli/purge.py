@@ -11,16 +11,18 @@ from pathlib import Path
 import click
 
 from casework import clock
+from casework.cli import i18n
 from casework.cli import messages as m
 from casework.cli.common import Failure, Instance, key_file_option, open_key, passphrase_stdin
 from casework.cli.messages import fail, say
+from casework.rules.wording import N_
 from casework.store.retention import PurgeRefused
 from casework.vault import keys, purges
 
 
-@click.command()
-@click.option("--dry-run", is_flag=True, help="Show what a purge would delete; change nothing.")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@i18n.command()
+@click.option("--dry-run", is_flag=True, help=N_("Show what a purge would delete; change nothing."))
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the report as one JSON object."))
 @passphrase_stdin
 @key_file_option
 @click.pass_obj
@@ -42,7 +44,7 @@ def purge(
             instance.path, key, settings, clock.now(), dry_run=dry_run, progress=progress
         )
     except PurgeRefused as exc:
-        raise Failure(str(exc)) from exc
+        raise Failure(m.explain(exc)) from exc
     finally:
         keys.wipe(key)
     if as_json:
@@ -50,7 +52,8 @@ def purge(
     else:
         _print_report(report)
     if report.problem:
-        raise fail(m.PURGE_PROBLEM, outcome=report.outcome, problem=report.problem)
+        outcome = m.text(m.OUTCOMES[report.outcome])
+        raise fail(m.PURGE_PROBLEM, outcome=outcome, problem=m.text(report.problem))
 
 
 def _show_step(step: str) -> None:
@@ -61,6 +64,11 @@ def _print_report(report) -> None:
     if report.dry_run:
         say(m.PURGE_DRY_RUN, total=report.total)
     else:
-        say(m.PURGE_DONE, outcome=report.outcome, total=report.total, seconds=report.seconds)
+        say(
+            m.PURGE_DONE,
+            outcome=m.text(m.OUTCOMES[report.outcome]),
+            total=report.total,
+            seconds=report.seconds,
+        )
     for kind, count in sorted(report.counts.items()):
         say(m.PURGE_COUNT, kind=kind, count=count)

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import click
 
+from casework.cli import i18n
+from casework.cli import messages as m
 from casework.cli.common import (
-    Failure,
     Instance,
     key_file_option,
     open_key,
@@ -20,23 +21,18 @@ from casework.cli.common import (
     prepare_instance,
     say_recovery_key,
 )
+from casework.cli.messages import fail, say
 from casework.rules import recovery_key as recovery
+from casework.rules.wording import N_
 from casework.store import StoreError, vault_state
 from casework.vault import control, keys, slots
 from casework.vault.store import Store
 
-KIND_NAMES = {
-    slots.COORDINATOR: "coordinator",
-    slots.OPERATOR: "operator passphrase",
-    slots.RECOVERY: "recovery key",
-    slots.KEY_FILE: "key file",
-}
-
 
 def _when(seconds: int | None) -> str:
     if not seconds:
-        return "never"
-    return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        return m.text(m.NEVER)
+    return i18n.minute(dt.datetime.fromtimestamp(seconds, dt.UTC))
 
 
 def _running(instance: Instance) -> bool:
@@ -49,13 +45,15 @@ def _running(instance: Instance) -> bool:
 def _ask_server(instance: Instance, command: str, argument: str = "") -> str:
     answer = control.send(instance.path, command, argument)
     if answer == "sealed":
-        raise Failure("the server is locked: unlock it first, or stop it and give a secret")
+        raise fail(m.SERVER_SEALED)
+    if answer.startswith("refused no slot "):
+        raise fail(m.NO_SLOT, slot=answer.removeprefix("refused no slot "))
     if answer.startswith("refused "):
-        raise Failure(answer.removeprefix("refused "))
+        raise fail(m.NOT_ROTATED)
     return answer
 
 
-@click.group(invoke_without_command=True)
+@i18n.group(invoke_without_command=True)
 @passphrase_stdin
 @key_file_option
 @click.pass_context
@@ -74,13 +72,15 @@ def slots_group(ctx: click.Context, passphrase_stdin: bool, key_file: Path | Non
     store = instance.store
     file = slots.read(store.slot_path)
     owners = _owners(instance, passphrase_stdin, key_file) if passphrase_stdin or key_file else {}
-    click.echo(f"{'slot':<17} {'kind':<20} {'created':<21} {'last used':<21} owner")
+    rows = [[m.text(column) for column in m.SLOT_COLUMNS]]
     for slot in file.slots:
-        owner = owners.get(slot.id, "")
-        click.echo(
-            f"{slot.id:<17} {KIND_NAMES[slot.kind]:<20} {_when(slot.created):<21}"
-            f" {_when(slot.last_used):<21} {owner}"
-        )
+        kind = m.text(m.SLOT_KINDS[slot.kind])
+        when = (_when(slot.created), _when(slot.last_used))
+        rows.append([slot.id, kind, *when, owners.get(slot.id, "")])
+    widths = [max(len(row[column]) for row in rows) for column in range(4)]
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        click.echo(" ".join([*cells, row[4]]).rstrip())
 
 
 def _owners(instance: Instance, from_stdin: bool, key_file: Path | None) -> dict[str, str]:
@@ -99,7 +99,7 @@ def _owners(instance: Instance, from_stdin: bool, key_file: Path | None) -> dict
 
 @slots_group.command("remove")
 @click.argument("slot_id")
-@click.option("--force", is_flag=True, help="Also remove the last coordinator slot.")
+@click.option("--force", is_flag=True, help=N_("Also remove the last coordinator slot."))
 @passphrase_stdin
 @key_file_option
 @click.pass_obj
@@ -118,23 +118,19 @@ def remove(
         _ask_server(instance, "remove-slot", slot_id)
     else:
         _offline(instance, passphrase_stdin, key_file, lambda store: store.rotate((slot_id,)))
-    click.echo(f"Removed slot {slot_id}; the master key is new: old copies of the slot file")
-    click.echo("no longer open the store. Backups made before now still open with their own")
-    click.echo("backup passphrase: make a fresh backup and destroy the old ones.")
+    say(m.SLOT_REMOVED, slot=slot_id)
+    say(m.OLD_BACKUPS)
 
 
 def _check_removal(file: slots.SlotFile, slot_id: str, force: bool) -> None:
     slot = next((s for s in file.slots if s.id == slot_id), None)
     if slot is None:
-        raise Failure(f"no slot {slot_id} in the slot file (see `casework slots`)")
+        raise fail(m.NO_SLOT, slot=slot_id)
     if len(file.slots) == 1:
-        raise Failure("this is the only slot left: removing it would lock everyone out")
+        raise fail(m.ONLY_SLOT)
     coordinators = file.of_kind(slots.COORDINATOR)
     if slot.kind == slots.COORDINATOR and len(coordinators) == 1 and not force:
-        raise Failure(
-            "this is the last coordinator slot: only the recovery key or the operator"
-            " passphrase would open the store. Add --force if that is what you want"
-        )
+        raise fail(m.LAST_COORDINATOR_SLOT)
 
 
 def _offline(instance: Instance, from_stdin: bool, key_file: Path | None, change) -> object:
@@ -149,7 +145,7 @@ def _offline(instance: Instance, from_stdin: bool, key_file: Path | None, change
             store.lock()
 
 
-@click.command()
+@i18n.command()
 @passphrase_stdin
 @key_file_option
 @click.pass_obj
@@ -164,12 +160,12 @@ def rotate(instance: Instance, passphrase_stdin: bool, key_file: Path | None) ->
         _ask_server(instance, "rotate")
     else:
         _offline(instance, passphrase_stdin, key_file, lambda store: store.rotate())
-    click.echo("The master key is new. Backups made before now still open with their own")
-    click.echo("backup passphrase.")
+    say(m.ROTATED)
+    say(m.OLD_BACKUPS)
 
 
-@click.command("recovery-key")
-@click.option("--new", "make_new", is_flag=True, required=True, help="Make a new recovery key.")
+@i18n.command("recovery-key")
+@click.option("--new", "make_new", is_flag=True, required=True, help=N_("Make a new recovery key."))
 @passphrase_stdin
 @key_file_option
 @click.pass_obj

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from casework import certificates, clock
+from casework.cli import i18n
 from casework.cli import messages as m
 from casework.cli.common import (
     Instance,
@@ -20,14 +21,15 @@ from casework.cli.common import (
     prepare_instance,
 )
 from casework.cli.messages import say
+from casework.rules.wording import N_
 from casework.store.db import connect
 from casework.vault import control, health, keys
 
 DAY = 86400
 
 
-@click.command()
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@i18n.command()
+@click.option("--json", "as_json", is_flag=True, help=N_("Print one JSON object."))
 @passphrase_stdin
 @key_file_option
 @click.pass_obj
@@ -124,14 +126,15 @@ def _warnings(report: dict, state: health.Health, now: int) -> list[str]:
     return found
 
 
-def _day(seconds: int) -> str:
-    return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+def _moment(seconds: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(seconds, dt.UTC)
 
 
 def _print(report: dict) -> None:
     if report["running"]:
-        state = m.STATUS_SEALED if report["sealed"] else m.STATUS_UNLOCKED
-        say(m.STATUS_RUNNING, since=_day(report["since"]), state=state, url=report["url"])
+        state = m.text(m.STATUS_SEALED if report["sealed"] else m.STATUS_UNLOCKED)
+        since = i18n.minute(_moment(report["since"]))
+        say(m.STATUS_RUNNING, since=since, state=state, url=report["url"])
     elif report["stale_lock"]:
         say(m.STATUS_STALE, path=control.SOCKET_FILE)
     else:
@@ -142,7 +145,7 @@ def _print(report: dict) -> None:
         say(m.STATUS_NO_CERTIFICATE)
     else:
         days = max((expires - clock.now()) // DAY, 0)
-        say(m.STATUS_CERTIFICATE, date=_day(expires)[:10], days=days)
+        say(m.STATUS_CERTIFICATE, date=i18n.day(_moment(expires)), days=days)
     mb = 1024 * 1024
     free, needed = report["disk_free_bytes"] // mb, -(-report["compaction_needs_bytes"] // mb)
     say(m.STATUS_DISK, free=free, needed=needed)
@@ -153,18 +156,19 @@ def _print(report: dict) -> None:
 
 def _print_store(report: dict) -> None:
     if not report["store_read"]:
-        say(m.STATUS_UNKNOWN, what=m.WHAT_PURGE)
-        say(m.STATUS_UNKNOWN, what=m.WHAT_BACKUP)
+        say(m.STATUS_UNKNOWN, what=m.text(m.WHAT_PURGE))
+        say(m.STATUS_UNKNOWN, what=m.text(m.WHAT_BACKUP))
         return
     purge, backup = report["last_purge"], report["last_backup"]
     if purge is None:
-        say(m.STATUS_NEVER, what=m.WHAT_PURGE)
+        say(m.STATUS_NEVER, what=m.text(m.WHAT_PURGE))
     else:
-        say(m.STATUS_PURGE, when=_day(purge["at"]), outcome=purge["outcome"])
+        outcome = m.text(m.OUTCOMES.get(purge["outcome"], purge["outcome"]))
+        say(m.STATUS_PURGE, when=i18n.minute(_moment(purge["at"])), outcome=outcome)
     if backup is None:
-        say(m.STATUS_NEVER, what=m.WHAT_BACKUP)
+        say(m.STATUS_NEVER, what=m.text(m.WHAT_BACKUP))
     else:
-        say(m.STATUS_BACKUP, when=_day(backup["at"]), days=backup["age_days"])
+        say(m.STATUS_BACKUP, when=i18n.minute(_moment(backup["at"])), days=backup["age_days"])
 
 
 def _print_warning(warning: str, report: dict) -> None:

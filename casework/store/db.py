@@ -17,6 +17,8 @@ from pathlib import Path
 import sqlcipher3
 from sqlcipher3 import dbapi2
 
+from casework.rules.wording import N_, Explained
+
 Error = dbapi2.Error
 IntegrityError = dbapi2.IntegrityError
 OperationalError = dbapi2.OperationalError
@@ -34,7 +36,7 @@ SQLITE_FULL = 13
 _DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
 
 
-class StoreError(Exception):
+class StoreError(Explained):
     """The store cannot be opened or used; the message is safe to show an operator."""
 
 
@@ -58,11 +60,11 @@ def is_disk_full(exc: BaseException | None) -> bool:
 
 def _key_literal(key: bytes | bytearray) -> str:
     if len(key) != KEY_BYTES:
-        raise StoreError(f"the store key must be {KEY_BYTES} bytes")
+        raise StoreError(N_("the store key must be {key_bytes} bytes"), key_bytes=KEY_BYTES)
     hex_key = bytes(key).hex()
     # PRAGMA values cannot be bound: only ever format a validated 64-hex key.
     if not _HEX_KEY.fullmatch(hex_key):
-        raise StoreError("the store key is malformed")
+        raise StoreError(N_("the store key is malformed"))
     return f"\"x'{hex_key}'\""
 
 
@@ -101,10 +103,10 @@ def connect(path: Path | str, key: bytes | bytearray | None) -> Connection:
             # PRAGMA key answers ok even for a wrong key: the first read proves it.
             conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
         except DatabaseError as exc:
-            raise WrongKey("the passphrase or key does not open this store") from exc
+            raise WrongKey(N_("the passphrase or key does not open this store")) from exc
         version = conn.execute("PRAGMA cipher_version").fetchone()
         if key is not None and not (version and version[0]):
-            raise StoreError("the database driver is not SQLCipher: refusing to continue")
+            raise StoreError(N_("the database driver is not SQLCipher: refusing to continue"))
         _set_pragmas(conn)
     except BaseException:
         conn.close()
@@ -217,7 +219,7 @@ class ConnectionPool:
         if conn is None:
             with self._lock:
                 if self._closed:
-                    raise StoreError("the store is locked")
+                    raise StoreError(N_("the store is locked"))
                 conn = connect(self.path, self._key)
                 self._all.append(conn)
                 self.opened += 1

@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from casework.rules.wording import N_, Explained
 from casework.store import purge_reports
 from casework.store import purge_steps as steps
 from casework.store.db import Connection, Error, is_disk_full
@@ -42,7 +43,7 @@ _RUNNING = threading.Lock()
 Progress = steps.Progress
 
 
-class PurgeRefused(Exception):
+class PurgeRefused(Explained):
     """Another purge is running (in this process or another); the message is safe to show."""
 
 
@@ -132,7 +133,7 @@ def purge(
     Raises PurgeRefused when another purge is running.
     """
     if conn.in_transaction:
-        raise PurgeRefused("a purge cannot run inside another transaction")
+        raise PurgeRefused(N_("a purge cannot run inside another transaction"))
     if dry_run:
         return Report(now, True, due(conn, now, settings, rules))
     with exclusive(store_path(conn)):
@@ -202,7 +203,7 @@ def store_path(conn: Connection) -> str:
 def exclusive(db_path: str) -> Iterator[None]:
     """Hold the purge locks (this process, then the lock file) or raise PurgeRefused."""
     if not _RUNNING.acquire(blocking=False):
-        raise PurgeRefused("another purge is running; try again when it has finished")
+        raise PurgeRefused(N_("another purge is running; try again when it has finished"))
     fd = -1
     try:
         if db_path:
@@ -211,7 +212,7 @@ def exclusive(db_path: str) -> Iterator[None]:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError as exc:
                 raise PurgeRefused(
-                    "another purge is running (another process); try again when it has finished"
+                    N_("another purge is running (another process); try again when it has finished")
                 ) from exc
         yield
     finally:

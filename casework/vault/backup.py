@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from casework import clock
+from casework.rules.wording import N_
 from casework.store import StoreError, WrongKey
 from casework.store.db import (
     connect,
@@ -64,19 +65,19 @@ def write_backup(
     """Write an encrypted copy of the store to ``target`` under ``passphrase``."""
     keys.check_passphrase(passphrase)
     if target.exists():
-        raise StoreError(f"{target} already exists: choose a new file name")
+        raise StoreError(N_("{target} already exists: choose a new file name"), target=target)
     salt = secrets.token_bytes(keys.SALT_BYTES)
     backup_key = keys.derive_key(passphrase, salt, params)
     try:
         with _private_folder(target.parent) as folder:
             body = folder / "export.db"
-            step("copying the store")
+            step(N_("copying the store"))
             conn = connect(store_path, store_key)
             try:
                 export_encrypted(conn, body, backup_key)
             finally:
                 conn.close()
-            step("writing the backup")
+            step(N_("writing the backup"))
             header = HEADER.pack(
                 MAGIC, salt, params.time_cost, params.memory_kib, params.parallelism,
                 body.stat().st_size,
@@ -88,8 +89,11 @@ def write_backup(
     except Exception as exc:
         if is_disk_full(exc):  # the half-written copy went with the private folder
             raise StoreError(
-                f"the disk holding {target.parent} is full: no backup was written;"
-                " free some space or choose another disk"
+                N_(
+                    "the disk holding {folder} is full: no backup was written;"
+                    " free some space or choose another disk"
+                ),
+                folder=target.parent,
             ) from exc
         raise
     finally:
@@ -127,18 +131,22 @@ def read_header(path: Path) -> tuple[bytes, keys.KdfParams, int]:
         with open(path, "rb") as handle:
             raw = handle.read(HEADER.size)
     except OSError as exc:
-        raise BadBackup(f"the backup {path} cannot be read") from exc
+        raise BadBackup(N_("the backup {path} cannot be read"), path=path) from exc
     if len(raw) < HEADER.size or raw[:8] != MAGIC:
-        raise BadBackup(f"{path} is not a casework backup")
+        raise BadBackup(N_("{path} is not a casework backup"), path=path)
     _magic, salt, time_cost, memory_kib, parallelism, length = HEADER.unpack(raw)
     if size != HEADER.size + length + TRAILER_BYTES:
-        raise BadBackup(f"the backup {path} is damaged: it is truncated or has extra bytes")
+        raise BadBackup(
+            N_("the backup {path} is damaged: it is truncated or has extra bytes"), path=path
+        )
     try:
         params = keys.KdfParams(time_cost, memory_kib, parallelism)
         if not (1 <= time_cost <= 64 and 8 <= memory_kib <= 4194304 and 1 <= parallelism <= 64):
             raise ValueError
     except ValueError as exc:
-        raise BadBackup(f"the backup {path} is damaged: its header is not valid") from exc
+        raise BadBackup(
+            N_("the backup {path} is damaged: its header is not valid"), path=path
+        ) from exc
     return salt, params, length
 
 
@@ -154,12 +162,12 @@ def _check_digest(path: Path, length: int) -> None:
             remaining -= len(chunk)
         stored = handle.read(32)
     if not hmac.compare_digest(digest.digest(), stored):
-        raise BadBackup(f"the backup {path} is damaged: some bytes were changed")
+        raise BadBackup(N_("the backup {path} is damaged: some bytes were changed"), path=path)
 
 
 def open_backup(path: Path, passphrase: str, step: Step) -> bytearray:
     """Check the file and the passphrase; return the backup key."""
-    step("checking the file")
+    step(N_("checking the file"))
     salt, params, length = read_header(path)
     _check_digest(path, length)
     backup_key = keys.derive_key(passphrase, salt, params)
@@ -170,7 +178,7 @@ def open_backup(path: Path, passphrase: str, step: Step) -> bytearray:
         stored = handle.read(32)
     if not hmac.compare_digest(tag.digest(), stored):
         keys.wipe(backup_key)
-        raise BadBackup("the backup passphrase does not open this backup")
+        raise BadBackup(N_("the backup passphrase does not open this backup"))
     return backup_key
 
 
@@ -178,14 +186,14 @@ def _copy(handle: BinaryIO, length: int, sink: Callable[[bytes], object]) -> Non
     while length:
         chunk = handle.read(min(CHUNK, length))
         if not chunk:
-            raise BadBackup("the backup ended early")
+            raise BadBackup(N_("the backup ended early"))
         sink(chunk)
         length -= len(chunk)
 
 
 def extract(path: Path, backup_key: bytearray, target: Path, step: Step) -> None:
     """Write the backup's database to ``target`` and verify every page's HMAC."""
-    step("extracting")
+    step(N_("extracting"))
     _salt, _params, length = read_header(path)
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as out, open(path, "rb") as handle:
@@ -193,19 +201,23 @@ def extract(path: Path, backup_key: bytearray, target: Path, step: Step) -> None
         _copy(handle, length, out.write)
         out.flush()
         os.fsync(out.fileno())
-    step("verifying every page")
+    step(N_("verifying every page"))
     try:
         conn = connect(target, backup_key)
     except WrongKey as exc:
-        raise BadBackup(f"the backup {path} is damaged: it cannot be opened") from exc
+        raise BadBackup(N_("the backup {path} is damaged: it cannot be opened"), path=path) from exc
     try:
         problems = integrity_problems(conn)
     except Exception as exc:
-        raise BadBackup(f"the backup {path} is damaged: it cannot be read to the end") from exc
+        raise BadBackup(
+            N_("the backup {path} is damaged: it cannot be read to the end"), path=path
+        ) from exc
     finally:
         conn.close()
     if problems:
-        raise BadBackup(f"the backup {path} is damaged: {len(problems)} problem(s)")
+        raise BadBackup(
+            N_("the backup {path} is damaged: {count} problem(s)"), path=path, count=len(problems)
+        )
 
 
 def restore(
@@ -237,8 +249,8 @@ def restore(
             passphrase = new_secret()
             keys.check_passphrase(passphrase)
             credential = {"passphrase": passphrase}
-        step("re-encrypting under a new master key")
-        step("installing")
+        step(N_("re-encrypting under a new master key"))
+        step(N_("installing"))
         master, store.new_recovery_key = store.keyring.install(
             work, backup_key, clock.now(), params, **credential
         )

@@ -20,6 +20,7 @@ import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from casework.rules.wording import N_
 from casework.store import StoreError
 
 log = logging.getLogger("casework")
@@ -44,7 +45,7 @@ def claim(instance: Path) -> int:
     except BlockingIOError as exc:
         os.close(fd)
         raise InstanceBusy(
-            f"a casework server or command is using {instance}: stop it first"
+            N_("a casework server or command is using {instance}: stop it first"), instance=instance
         ) from exc
     return fd
 
@@ -83,7 +84,9 @@ class LockChannel:
     def start(self) -> None:
         """Bind the socket (mode 0600) and answer in a daemon thread."""
         if len(os.fsencode(self.path)) > MAX_SOCKET_PATH:
-            raise StoreError(f"the instance path is too long for the control socket {self.path}")
+            raise StoreError(
+                N_("the instance path is too long for the control socket {path}"), path=self.path
+            )
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()  # left by a server that was killed (we hold the instance lock)
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -165,9 +168,13 @@ def send(instance: Path, command: str, secret: str | None = None) -> str:
         try:
             client.connect(str(path))
         except (FileNotFoundError, ConnectionRefusedError) as exc:
-            raise StoreError(f"no casework server is running on {instance}") from exc
+            raise StoreError(
+                N_("no casework server is running on {instance}"), instance=instance
+            ) from exc
         except PermissionError as exc:
-            raise StoreError(f"not allowed to reach the server on {instance}") from exc
+            raise StoreError(
+                N_("not allowed to reach the server on {instance}"), instance=instance
+            ) from exc
         message = command.encode("ascii") + b"\n"
         if secret is not None:
             message += secret.encode("utf-8") + b"\n"

@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from casework.rules import recovery_key
+from casework.rules.wording import N_
 from casework.store import vault_state
 from casework.store.db import Connection, WrongKey, checkpoint, connect, rekey
 from casework.store.migrations import migrate
@@ -89,7 +90,8 @@ class Keyring:
         """A new master key, slot file and empty store; returns (master, recovery key)."""
         if self.exists or self.store_path.exists():
             raise keys.KeyProblem(
-                f"a store already exists in {self.instance}: refusing to touch it"
+                N_("a store already exists in {instance}: refusing to touch it"),
+                instance=self.instance,
             )
         master, file, written = new_file(now, params, passphrase, key_file)
         slots.write(self.slot_path, file)
@@ -166,18 +168,20 @@ class Keyring:
             return Unlocked(opened.master, file, opened.slot)
         if edited is not None:
             raise edited
-        raise WrongKey("the credential does not open this store")
+        raise WrongKey(N_("the credential does not open this store"))
 
     def _check_against_store(self, conn: Connection, file: slots.SlotFile, now: int) -> None:
         migrate(conn, now)  # a store made by an older version gets the slot tables first
         state = vault_state.read(conn)
         if state is None:
-            raise slots.SlotProblem("the store does not know its slot file: restore from a backup")
+            raise slots.SlotProblem(
+                N_("the store does not know its slot file: restore from a backup")
+            )
         if state.store_id != file.store_id:
-            raise slots.SlotProblem("this slot file belongs to another store")
+            raise slots.SlotProblem(N_("this slot file belongs to another store"))
         if file.epoch < state.slot_epoch:
             raise slots.SlotProblem(
-                "this slot file is older than the store (rolled back): put back the current one"
+                N_("this slot file is older than the store (rolled back): put back the current one")
             )
         if file.epoch > state.slot_epoch:
             self._settle_after(conn, file)
@@ -198,7 +202,7 @@ class Keyring:
         key_file = keys.keyed_by_key_file(self.salt_path)
         if key_file != (credential.kind == slots.KEY_FILE):
             kind = "its key file" if key_file else "its passphrase"
-            raise keys.KeyProblem(f"this store opens with {kind}")
+            raise keys.KeyProblem(N_("this store opens with {kind}"), kind=kind)
         if key_file:
             key = bytearray(credential.secret)
             _prove(self.store_path, key)

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from argon2.low_level import Type, hash_secret_raw
 
+from casework.rules.wording import N_, Explained
+
 KEY_BYTES = 32
 SALT_BYTES = 16
 SALT_FORMAT = "casework-kdf-1"
@@ -24,7 +26,7 @@ MIN_PASSPHRASE = 12
 MAX_PASSPHRASE = 1024
 
 
-class KeyProblem(Exception):
+class KeyProblem(Explained):
     """A passphrase, key file or salt file problem; the message is safe to print."""
 
 
@@ -56,9 +58,15 @@ def derivation_count() -> int:
 def check_passphrase(passphrase: str) -> None:
     """Refuse a store passphrase that is too short to resist a seized disk."""
     if len(passphrase) < MIN_PASSPHRASE:
-        raise KeyProblem(f"the store passphrase must be at least {MIN_PASSPHRASE} characters")
+        raise KeyProblem(
+            N_("the store passphrase must be at least {min_passphrase} characters"),
+            min_passphrase=MIN_PASSPHRASE,
+        )
     if len(passphrase) > MAX_PASSPHRASE:
-        raise KeyProblem(f"the store passphrase must be at most {MAX_PASSPHRASE} characters")
+        raise KeyProblem(
+            N_("the store passphrase must be at most {max_passphrase} characters"),
+            max_passphrase=MAX_PASSPHRASE,
+        )
 
 
 def derive_key(passphrase: str, salt: bytes, params: KdfParams) -> bytearray:
@@ -123,7 +131,7 @@ def keyed_by_key_file(path: Path) -> bool:
     try:
         body = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise KeyProblem(f"the salt file {path} is damaged or unreadable") from exc
+        raise KeyProblem(N_("the salt file {path} is damaged or unreadable"), path=path) from exc
     return isinstance(body, dict) and body.get("keyed_by") == KEYED_BY_KEY_FILE
 
 
@@ -139,11 +147,13 @@ def read_salt_file(path: Path) -> tuple[bytes, KdfParams]:
         )
         valid = body.get("format") == SALT_FORMAT and len(salt) == SALT_BYTES
     except FileNotFoundError as exc:
-        raise KeyProblem(f"the salt file {path} is missing: the store cannot be opened") from exc
+        raise KeyProblem(
+            N_("the salt file {path} is missing: the store cannot be opened"), path=path
+        ) from exc
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise KeyProblem(f"the salt file {path} is damaged or unreadable") from exc
+        raise KeyProblem(N_("the salt file {path} is damaged or unreadable"), path=path) from exc
     if not valid:
-        raise KeyProblem(f"the salt file {path} is damaged or unreadable")
+        raise KeyProblem(N_("the salt file {path} is damaged or unreadable"), path=path)
     return salt, params
 
 
@@ -153,11 +163,17 @@ def read_key_file(path: Path) -> bytearray:
         mode = path.stat().st_mode
         data = path.read_bytes()
     except OSError as exc:
-        raise KeyProblem(f"the key file {path} cannot be read") from exc
+        raise KeyProblem(N_("the key file {path} cannot be read"), path=path) from exc
     if mode & 0o077:
-        raise KeyProblem(f"the key file {path} is readable by others: chmod 600 it first")
+        raise KeyProblem(
+            N_("the key file {path} is readable by others: chmod 600 it first"), path=path
+        )
     if len(data) != KEY_BYTES:
-        raise KeyProblem(f"the key file {path} must hold exactly {KEY_BYTES} bytes")
+        raise KeyProblem(
+            N_("the key file {path} must hold exactly {key_bytes} bytes"),
+            path=path,
+            key_bytes=KEY_BYTES,
+        )
     return bytearray(data)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from casework.rules.wording import N_
 from casework.vault import keys, slots
 from casework.vault.store import Store
 
@@ -24,16 +25,16 @@ def change_passphrase(
     """
     keys.check_passphrase(new)
     if new == current:
-        raise keys.KeyProblem("the new passphrase is the same as the current one")
-    step("opening")
+        raise keys.KeyProblem(N_("the new passphrase is the same as the current one"))
+    step(N_("opening"))
     store.unlock(store.key_for(current, params))
     try:
-        step("writing the new slot")
+        step(N_("writing the new slot"))
         old = [slot.id for slot in store.slot_file.of_kind(slots.OPERATOR)]
         store.add_slot(slots.operator(new), params, replaces=old[0] if old else None)
-        step("verifying")
+        step(N_("verifying"))
         check = Store(store.instance)
         keys.wipe(check.key_for(new, params))
     finally:
         store.lock()
-    step("done")
+    step(N_("done"))

@@ -43,6 +43,7 @@ from cryptography.hazmat.primitives.hpke import AEAD, KDF, KEM, Suite
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from casework.rules.wording import N_
 from casework.vault import keys
 
 SLOT_FILE = "store.slots"
@@ -228,7 +229,7 @@ def _mac(file: SlotFile, master: bytes | bytearray) -> bytes:
 def verify(file: SlotFile, master: bytes | bytearray) -> None:
     """Refuse a file whose MAC does not check under ``master`` (edited, or not this key's)."""
     if not hmac.compare_digest(_mac(file, master), file.mac):
-        raise SlotProblem("the slot file was edited or mixed with another one")
+        raise SlotProblem(N_("the slot file was edited or mixed with another one"))
 
 
 def open_file(file: SlotFile, credential: Credential) -> Opened | None:
@@ -251,10 +252,10 @@ def open_file(file: SlotFile, credential: Credential) -> Opened | None:
                 )
             )
         except (InvalidTag, ValueError) as exc:
-            raise SlotProblem("the slot file was edited or mixed with another one") from exc
+            raise SlotProblem(N_("the slot file was edited or mixed with another one")) from exc
         if len(master) != MASTER_BYTES or not hmac.compare_digest(_mac(file, master), file.mac):
             keys.wipe(master)
-            raise SlotProblem("the slot file was edited or mixed with another one")
+            raise SlotProblem(N_("the slot file was edited or mixed with another one"))
         return Opened(master, slot, file)
     return None
 
@@ -342,7 +343,7 @@ def loads(data: bytes) -> SlotFile:
             mac=base64.b64decode(body["mac"], validate=True),
         )
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise SlotProblem("the slot file is damaged or cut short") from exc
+        raise SlotProblem(N_("the slot file is damaged or cut short")) from exc
 
 
 def read(path: Path) -> SlotFile:
@@ -350,10 +351,10 @@ def read(path: Path) -> SlotFile:
         data = path.read_bytes()
     except FileNotFoundError as exc:
         raise SlotProblem(
-            f"the slot file {path.name} is missing: the store cannot be opened"
+            N_("the slot file {name} is missing: the store cannot be opened"), name=path.name
         ) from exc
     except OSError as exc:
-        raise SlotProblem(f"the slot file {path.name} cannot be read") from exc
+        raise SlotProblem(N_("the slot file {name} cannot be read"), name=path.name) from exc
     return loads(data)
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from casework import clock
 from casework.rules import recovery_key
+from casework.rules.wording import N_
 from casework.store import vault_state
 from casework.store.db import (
     Connection,
@@ -98,7 +99,10 @@ class Store:
             keys.check_passphrase(passphrase)
         check_instance(self.instance)
         if self.keyring.exists or self.path.exists():
-            raise StoreError(f"a store already exists in {self.instance}: refusing to touch it")
+            raise StoreError(
+                N_("a store already exists in {instance}: refusing to touch it"),
+                instance=self.instance,
+            )
         master, self.new_recovery_key = self.keyring.create(clock.now(), params, passphrase)
         return master
 
@@ -106,7 +110,10 @@ class Store:
         """Make a new store that opens unattended with a key file (created when missing)."""
         check_instance(self.instance)
         if self.keyring.exists or self.path.exists():
-            raise StoreError(f"a store already exists in {self.instance}: refusing to touch it")
+            raise StoreError(
+                N_("a store already exists in {instance}: refusing to touch it"),
+                instance=self.instance,
+            )
         key = keys.read_key_file(key_file) if key_file.exists() else keys.write_key_file(key_file)
         try:
             master, self.new_recovery_key = self.keyring.create(
@@ -127,7 +134,9 @@ class Store:
     def _ready(self) -> None:
         check_instance(self.instance)
         if not self.path.exists():
-            raise StoreError(f"no store in {self.instance}: run `casework init` first")
+            raise StoreError(
+                N_("no store in {instance}: run `casework init` first"), instance=self.instance
+            )
 
     def open(self, credential: slots.Credential, params: keys.KdfParams | None = None):
         """The master key behind ``credential`` (WrongKey when it opens nothing)."""
@@ -151,7 +160,7 @@ class Store:
             finally:
                 keys.wipe(key)
         if self.keyed_by_key_file:
-            raise keys.KeyProblem("this store opens with its key file, not a passphrase")
+            raise keys.KeyProblem(N_("this store opens with its key file, not a passphrase"))
         return self.open(slots.operator(secret), params)
 
     derive = key_for
@@ -249,7 +258,7 @@ class Store:
         """Several slots in one new file: (credential, owner's user id, slot it replaces)."""
         with self._state_lock:
             if self._pool is None or self._key is None or self._slots is None:
-                raise Sealed("the store is locked")
+                raise Sealed(N_("the store is locked"))
             self._slots, made = self.keyring.add(
                 self._pool.get(), self._key, self._slots, entries, clock.now(), params
             )
@@ -265,7 +274,7 @@ class Store:
         """
         with self._state_lock:
             if self._pool is None or self._key is None or self._slots is None:
-                raise Sealed("the store is locked")
+                raise Sealed(N_("the store is locked"))
             with self._rotation:
                 self._rotating = True
             try:
@@ -326,11 +335,11 @@ class Store:
                 self._rotation.wait_for(lambda: not self._rotating, ROTATION_WAIT_SECONDS)
         pool = self._pool
         if pool is None:
-            raise Sealed("the store is locked")
+            raise Sealed(N_("the store is locked"))
         try:
             return pool.get()
         except StoreError as exc:
-            raise Sealed("the store is locked") from exc
+            raise Sealed(N_("the store is locked")) from exc
 
     @property
     def pool_connections(self) -> int:
@@ -355,10 +364,12 @@ class Store:
 def check_instance(instance: Path) -> None:
     """Fail with a clear message when the instance folder is missing or not usable."""
     if not instance.exists():
-        raise StoreError(f"the instance folder {instance} does not exist")
+        raise StoreError(N_("the instance folder {instance} does not exist"), instance=instance)
     if not instance.is_dir():
-        raise StoreError(f"the instance path {instance} is not a folder")
+        raise StoreError(N_("the instance path {instance} is not a folder"), instance=instance)
     try:
         next(instance.iterdir(), None)
     except OSError as exc:
-        raise StoreError(f"the instance folder {instance} cannot be read") from exc
+        raise StoreError(
+            N_("the instance folder {instance} cannot be read"), instance=instance
+        ) from exc
