@@ -92,7 +92,8 @@ def late_withdrawals(conn: Connection, now: int) -> list[Row]:
     people: the board shows them until the place is taken again."""
     return conn.execute(
         f"SELECT {_SUMMARY}, c.code AS case_code, t.late_withdrawal_at FROM tasks t"  # noqa: S608
-        " JOIN cases c ON c.id = t.case_id WHERE t.state = 'open' AND t.starts_at > ?"
+        # "+": not the state/start index (every open task), the late-withdrawal one (few).
+        " JOIN cases c ON c.id = t.case_id WHERE +t.state = 'open' AND +t.starts_at > ?"
         " AND t.late_withdrawal_at > ? ORDER BY t.starts_at LIMIT ?",
         (now, now - URGENT_WINDOW, BOARD_LIMIT),
     ).fetchall()

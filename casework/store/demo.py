@@ -159,7 +159,7 @@ def _notices(tasks: list[tuple], assignments: list[tuple], now: int, rng: random
     rows = []
     for task_id, user_id, _assigned_at, _by in assignments:
         task = tasks[task_id - 1]
-        if task[3] > now and rng.random() < 0.15:
+        if task[3] > now and rng.random() < 0.02:  # a few: most people look within a day
             was = (task[3] + 3600, task[4] + 3600, task[5])
             rows.append((task_id, user_id, "time", *was, now - rng.randint(1, 48) * 3600))
     return rows

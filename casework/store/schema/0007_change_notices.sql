@@ -16,7 +16,12 @@ CREATE TABLE change_notices (
 );
 -- A person's home: their unseen notices.
 CREATE INDEX change_notices_by_user ON change_notices (user_id, seen_at);
+-- The board: upcoming tasks with a change not seen yet (the unseen ones are few).
+CREATE INDEX change_notices_unseen ON change_notices (task_id) WHERE seen_at IS NULL;
 -- The purge: notices past their period.
 CREATE INDEX change_notices_by_change ON change_notices (changed_at);
 -- A volunteer who withdraws less than 48 hours before the start: the board shows it.
-ALTER TABLE tasks ADD COLUMN late_withdrawal_at INTEGER
+ALTER TABLE tasks ADD COLUMN late_withdrawal_at INTEGER;
+-- The board's late withdrawals: a handful of rows out of every task.
+CREATE INDEX tasks_late_withdrawals ON tasks (late_withdrawal_at)
+    WHERE late_withdrawal_at IS NOT NULL
