@@ -102,9 +102,11 @@ def late_withdrawals(conn: Connection, now: int) -> list[Row]:
 def awaiting_debrief(conn: Connection, user_id: int, now: int, days: int = 14) -> list[Row]:
     """A volunteer's past tasks of the last ``days`` with no debrief yet."""
     return conn.execute(
+        # "+": from the person's own assignments (a few hundred at most), not from every
+        # task of the last two weeks probed for this person.
         f"SELECT {_SUMMARY} FROM assignments m JOIN tasks t ON t.id = m.task_id"  # noqa: S608
-        " WHERE m.user_id = ? AND t.starts_at <= ? AND t.starts_at > ?"
-        " AND t.outcome IS NULL AND t.state IN ('open', 'staffed')"
+        " WHERE m.user_id = ? AND +t.starts_at <= ? AND +t.starts_at > ?"
+        " AND t.outcome IS NULL AND +t.state IN ('open', 'staffed')"
         " ORDER BY t.starts_at DESC LIMIT ?",
         (user_id, now, now - days * DAY, BOARD_LIMIT),
     ).fetchall()
