@@ -210,3 +210,25 @@ def test_recovery_hash_ignores_case_and_separators(symbols, sep):
 @given(st.text(max_size=20))
 def test_verify_code_never_raises(text):
     assert totp.verify_code(RFC_SECRET, text, NOW, None) in (None, STEP - 1, STEP, STEP + 1)
+
+
+def test_every_symbol_of_a_recovery_code_is_random():
+    made = [code.replace("-", "") for code in totp.new_recovery_codes(200)]
+    for position in range(totp.RECOVERY_GROUPS * totp.RECOVERY_GROUP_SIZE):
+        # 200 draws from 31 symbols: a random position shows well over 15 of them
+        assert len({code[position] for code in made}) >= 15, position
+
+
+@pytest.mark.parametrize("secret", [bytes(19) + b"\x17", b"\xff" * 9 + b"\xf7"])
+def test_a_secret_whose_base32_ends_in_x_round_trips(secret):
+    text = totp.secret_to_base32(secret)
+    assert text.endswith("X")
+    assert totp.base32_to_secret(text) == secret
+    assert totp.base32_to_secret(totp.format_secret_for_reading(secret)) == secret
+
+
+def test_a_recovery_code_with_a_lone_surrogate_hashes_without_error():
+    typed = "7KQ4-M2XP-9HT\ud800"
+    digest = totp.hash_recovery_code(typed)
+    assert re.fullmatch(r"[0-9a-f]{64}", digest)
+    assert digest != totp.hash_recovery_code("7KQ4-M2XP-9HT")
