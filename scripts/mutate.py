@@ -337,8 +337,10 @@ def run_ours(module: str, kind: str, tests: list[str], log: Path) -> Outcome:
             verdict = "SURVIVED" if survived else "killed"
             out.write(f"{mutant_id}\t{verdict}\t{seconds:.1f}s\t{what}\n")
             out.flush()
-            print(f"\r  {kind}: {number}/{len(mutants)}", end="", file=sys.stderr, flush=True)
-        print(file=sys.stderr)
+            if sys.stderr.isatty():
+                print(f"\r  {kind}: {number}/{len(mutants)}", end="", file=sys.stderr, flush=True)
+        if sys.stderr.isatty():
+            print(file=sys.stderr)
     target.write_text(source)
     return outcome
 

@@ -147,3 +147,12 @@ def test_a_past_task_with_no_notes_is_not_counted_as_notes_to_erase(app, conn):
     assert retention.due(conn, NOW, settings)["task_notes"] == 0
     assert retention.purge(conn, NOW, settings).counts["task_notes"] == 0
     assert count(conn, "tasks") == 1
+
+
+def test_a_case_stays_open_while_its_latest_task_is_recent_whatever_its_older_ones(app, conn):
+    settings = app.config["CASEWORK"]
+    case_id = case(conn, "K7M-TWO2-TSK", NOW - 200 * DAY)
+    task(conn, case_id, NOW - 150 * DAY)
+    task(conn, case_id, NOW - 10 * DAY)
+    assert retention.due(conn, NOW, settings)["dormant_cases"] == 0
+    assert retention.due(conn, NOW + 80 * DAY, settings)["dormant_cases"] == 1
