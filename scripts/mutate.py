@@ -48,7 +48,39 @@ class Outcome:
     mutants: list[str] = field(default_factory=list)
     survived: list[str] = field(default_factory=list)
     described: dict[str, str] = field(default_factory=dict)
+    case_only: list[str] = field(default_factory=list)
     seconds: float = 0.0
+
+
+# Our SQL writes its keywords in capitals: a literal holding one of them is SQL.
+_SQL_WORD = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|FROM|WHERE|JOIN|EXISTS|SET|AND|OR|IN)\b")
+
+
+def ignores_case(diff: str) -> bool:
+    """Whether a mutant only changes the letter case of SQL or of a row's column name.
+
+    SQLite reads keywords, table and column names whatever their case, and sqlite3.Row
+    finds a column whatever the case of its name: such a mutant is equivalent. A change
+    inside a quoted SQL value ('open') or any other string is not.
+    """
+    removed = [line[1:] for line in diff.splitlines() if line.startswith("-") and line[1:2] != "-"]
+    added = [line[1:] for line in diff.splitlines() if line.startswith("+") and line[1:2] != "+"]
+    if len(removed) != 1 or len(added) != 1:
+        return False
+    old, new = removed[0], added[0]
+    if old == new or old.lower() != new.lower() or len(old) != len(new):
+        return False
+    changed = [index for index, (a, b) in enumerate(zip(old, new, strict=True)) if a != b]
+    keys = [m.span(1) for m in re.finditer(r"\[(\"[^\"]*\"|'[^']*')\]", old)]
+    if all(any(a <= i < b for a, b in keys) for i in changed):
+        return True  # row["id"] -> row["ID"]
+    for literal in re.finditer(r'"([^"]*)"', old):
+        a, b = literal.span(1)
+        if not all(a <= i < b for i in changed) or not _SQL_WORD.search(literal.group(1)):
+            continue
+        values = [(a + m.start(), a + m.end()) for m in re.finditer(r"'[^']*'", literal.group(1))]
+        return not any(x <= i < y for x, y in values for i in changed)
+    return False
 
 
 # --- scratch copies --------------------------------------------------------------------
@@ -118,6 +150,11 @@ def run_mutmut(module: str, tests: list[str], log: Path) -> Outcome:
             continue
         outcome.mutants.append(name)
         if status not in ("killed", "timeout", "caught by type check"):
+            shown = subprocess.run(
+                [str(mutmut), "show", name], cwd=work, capture_output=True, text=True, check=False
+            ).stdout
+            if ignores_case(shown):
+                outcome.case_only.append(name)
             outcome.survived.append(name)
             outcome.described[name] = status
     if not outcome.mutants:
@@ -359,7 +396,7 @@ def equivalents() -> dict[str, str]:
 
 
 def score(module: str, outcome: Outcome, listed: dict[str, str]) -> dict:
-    equivalent = [m for m in outcome.survived if m in listed]
+    equivalent = [m for m in outcome.survived if m in listed or m in outcome.case_only]
     for mutant_id in listed:
         if mutant_id in outcome.mutants and mutant_id not in outcome.survived:
             print(f"  {mutant_id} is listed as equivalent but was killed", file=sys.stderr)
@@ -371,7 +408,10 @@ def score(module: str, outcome: Outcome, listed: dict[str, str]) -> dict:
         "equivalent": len(equivalent),
         "score": round(killed / real, 4) if real else 1.0,
         "seconds": round(outcome.seconds, 1),
-        "survived": {m: outcome.described.get(m, "") for m in outcome.survived if m not in listed},
+        "survived": {
+            m: outcome.described.get(m, "") for m in outcome.survived if m not in equivalent
+        },
+        "equivalent_by_case": outcome.case_only,
     }
 
 
@@ -406,6 +446,7 @@ def main(argv: list[str] | None = None) -> int:
                 part = run_ours(path, engine, entry["tests"], log)
             outcome.mutants += part.mutants
             outcome.survived += part.survived
+            outcome.case_only += part.case_only
             outcome.described.update(part.described)
         outcome.seconds = time.monotonic() - clock
         results[path] = score(path, outcome, listed)

@@ -314,6 +314,8 @@ def test_suggestions_leave_out_coordinators_the_inactive_and_those_going(conn):
     assign(conn, task, insert_user(conn, "going"))
     insert_user(conn, "free")
     assert list(suggested(conn, task)) == ["free"]
+    # the button that assigns a suggestion names the person by their public id
+    assert suggested(conn, task)["free"].public_id == "pub-free"
 
 
 def test_suggestions_list_at_most_eight_people(conn):
@@ -321,3 +323,15 @@ def test_suggestions_list_at_most_eight_people(conn):
     for number in range(10):
         insert_user(conn, f"person{number}")
     assert list(suggested(conn, task)) == [f"person{number}" for number in range(8)]
+
+
+def test_taking_a_place_says_why_not_when_full_already_going_or_gone(conn):
+    ana, ben = insert_user(conn, "ana"), insert_user(conn, "ben")
+    task = planted_task(conn, planted_case(conn), NOW + DAY, people_needed=1)
+    staffing.take_place(conn, task, ana, NOW, ana)
+    assert refusal(staffing.take_place, conn, task, ana, NOW) == "already"
+    assert refusal(staffing.take_place, conn, task, ben, NOW) == "full"
+    with transaction(conn):
+        conn.execute("DELETE FROM assignments")
+        conn.execute("DELETE FROM tasks WHERE id = ?", (task["id"],))
+    assert refusal(staffing.take_place, conn, task, ben, NOW) == "closed"  # deleted meanwhile
