@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+from types import SimpleNamespace
 
 import pytest
 from helpers.accounts import insert_user
@@ -335,3 +336,25 @@ def test_taking_a_place_says_why_not_when_full_already_going_or_gone(conn):
         conn.execute("DELETE FROM assignments")
         conn.execute("DELETE FROM tasks WHERE id = ?", (task["id"],))
     assert refusal(staffing.take_place, conn, task, ben, NOW) == "closed"  # deleted meanwhile
+
+
+def test_at_exactly_the_start_time_the_page_offers_neither_sign_up_nor_withdrawal(conn):
+    task = planted_task(conn, planted_case(conn), NOW + DAY)
+    assert staffing.sign_up_refusal(task, False, NOW + DAY - 1) is None
+    assert staffing.withdrawal_refusal(task, True, NOW + DAY - 1) is None
+    assert staffing.sign_up_refusal(task, False, NOW + DAY) == "started"
+    assert staffing.withdrawal_refusal(task, True, NOW + DAY) == "started"
+
+
+def test_a_finished_task_is_closed_to_sign_ups(conn):
+    ana = insert_user(conn, "ana")
+    done = planted_task(conn, planted_case(conn), NOW - DAY, state="done")
+    assert refusal(staffing.take_place, conn, done, ana, NOW) == "closed"
+
+
+def test_a_debrief_can_be_written_from_exactly_the_start_time(conn):
+    row = planted_task(conn, planted_case(conn), NOW + DAY)
+    going = tasks.TaskView(row, full=True, mine=True)
+    volunteer = SimpleNamespace(role="volunteer")
+    assert staffing.debrief_refusal(going, volunteer, NOW + DAY - 1) == "not_yet"
+    assert staffing.debrief_refusal(going, volunteer, NOW + DAY) is None

@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
+import segno
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -232,3 +233,14 @@ def test_a_recovery_code_with_a_lone_surrogate_hashes_without_error():
     digest = totp.hash_recovery_code(typed)
     assert re.fullmatch(r"[0-9a-f]{64}", digest)
     assert digest != totp.hash_recovery_code("7KQ4-M2XP-9HT")
+
+
+def test_qr_svg_is_large_enough_with_medium_error_correction_on_white():
+    uri = totp.provisioning_uri(RFC_SECRET, "alice")
+    root = ET.fromstring(totp.qr_svg(uri, "Scan this code"))  # noqa: S314 -- our own output
+    # 4 pixels a module, error correction M (a scratched screen still scans), quiet zone
+    width, height = segno.make(uri, error="m").symbol_size(scale=4)
+    assert (root.get("width"), root.get("height")) == (str(width), str(height))
+    assert root.get("class") == "qr"  # what the stylesheet sizes
+    fills = [element.get("fill") for element in root.iter() if element.get("fill")]
+    assert "#fff" in fills  # a white background keeps it readable on dark themes
