@@ -238,3 +238,8 @@ def test_the_file_is_written_atomically_and_private(tmp_path):
     assert path.stat().st_mode & 0o777 == 0o600
     assert slots.read(path) == file
     assert [p.name for p in tmp_path.iterdir()] == [slots.SLOT_FILE]  # no temporary left
+
+
+def test_only_32_bytes_make_a_recovery_key():
+    with pytest.raises(ValueError, match=r"^a recovery key is 32 bytes$"):
+        recovery_key.encode(bytes(31))
