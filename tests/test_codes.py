@@ -133,3 +133,9 @@ def test_normalise_of_any_format_variation_is_the_code(variant):
 def test_normalise_never_raises_and_only_returns_valid_codes(text):
     result = normalise_case_code(text)
     assert result is None or (CANONICAL.fullmatch(result) and normalise_case_code(result))
+
+
+def test_input_up_to_64_characters_is_read_and_longer_is_refused():
+    padded = SAMPLE.center(64)
+    assert normalise_case_code(padded) == SAMPLE
+    assert normalise_case_code(padded + " ") is None

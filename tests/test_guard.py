@@ -31,6 +31,7 @@ REFUSED = [
     ("teléfono +52 55 1234 5678", {"phone"}),
     ("+33 1 23 45 67 89", {"phone"}),
     ("UK number +44 (20) 7946 0958", {"phone"}),
+    ("+44 12 34 56", {"phone"}),  # eight digits: the shortest international number
     # social insurance number (Luhn-valid)
     ("NAS 046 454 286", {"sin"}),
     ("SIN: 046-454-286", {"sin"}),
@@ -74,6 +75,13 @@ REFUSED = [
     ("12 de marzo de 1985", {"birth_date"}),
     ("arrived 03/12/85", {"birth_date"}),
     ("on 2015-03-01", {"birth_date"}),
+    ("1985-03-01", {"birth_date"}),  # the first of a month
+    ("31/12/1985", {"birth_date"}),  # the last day of December
+    ("1985-12-31", {"birth_date"}),
+    ("1 mars 1985", {"birth_date"}),
+    ("31 mars 1985", {"birth_date"}),
+    ("December 1, 1985", {"birth_date"}),
+    ("15/12/28", {"birth_date"}),  # two-digit year past next year: 1928
     # postal codes
     ("H2X 1Y4", {"postal_code"}),
     ("code postal h2x1y4", {"postal_code"}),
@@ -137,6 +145,8 @@ PASSES = [
     ("12 mars 2026", set()),
     ("on 2016-03-01", set()),  # exactly ten years back is still an appointment
     ("15/12/26", set()),
+    ("15/12/27", set()),  # two-digit years up to next year are this century
+    ("20.20.1990", set()),  # no month 20: not a date at all
     # rooms
     ("salle 3.12", set()),
     ("room 204", set()),
@@ -183,6 +193,7 @@ PASSES = [
     ("the 2025-2026 school year", set()),
     ("year 2025 2026", set()),
     ("42", set()),
+    ("+44 12 34 5", set()),  # seven digits are too few for a phone number
     ("1234567", set()),
     ("H2X", set()),  # a postal area alone does not locate anyone
     # words that look like keywords
@@ -221,6 +232,7 @@ def test_table_is_broad():
         ("née le 12 mars 1985 à Bogotá", "birth_date", "12 mars 1985"),
         ("dossier no 1234567", "client_id", "1234567"),
         ("NAS 046 454 286.", "sin", "046 454 286"),
+        ("NAS 100 000 058", "sin", "100 000 058"),
         ("vit au 1234 rue Saint-Denis, 3e", "street_address", "1234 rue Saint-Denis"),
         ("H3A 0G4 Montréal", "postal_code", "H3A 0G4"),
     ],
@@ -274,7 +286,14 @@ def test_empty_text(text):
 
 @pytest.mark.parametrize(
     ("digits", "valid"),
-    [("046454286", True), ("130692544", True), ("046454287", False), ("123456789", False)],
+    [
+        ("046454286", True),
+        ("130692544", True),
+        ("046454287", False),
+        ("123456789", False),
+        ("100000058", True),  # the 5 is doubled: 10 counts as 1 + 0
+        ("100000059", False),
+    ],
 )
 def test_luhn(digits, valid):
     assert passes_luhn(digits) is valid

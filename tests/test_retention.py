@@ -62,6 +62,7 @@ CASES = [
         30 * DAY,
         "users",
     ),
+    Case("failed_logins", lambda c, t: plant.failed_signin(c, t), DAY, "failed_signins"),
     Case(
         "purge_reports",
         lambda c, t: plant.purge_report(c, t, tag="planted"),
@@ -78,6 +79,7 @@ CASE_IDS = [
     "volunteer-last-seen",
     "volunteer-never-seen",
     "deactivated-account",
+    "failed-sign-in",
     "purge-report",
 ]
 DELTAS = (-DAY, -1, 0, 1, DAY)

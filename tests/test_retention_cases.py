@@ -96,3 +96,63 @@ def test_erased_notes_leave_the_task(cases_conn, app):
     retention.purge(cases_conn, NOW, app.config["CASEWORK"])
     row = cases_conn.execute("SELECT instructions, debrief_note, outcome, follow_up FROM tasks")
     assert tuple(row.fetchone()) == (None, None, None, 0)
+
+
+def task_holding(conn, case_id: int, starts_at: int, **notes) -> int:
+    """A task whose only notes are ``notes`` (instructions, debrief_note, outcome, follow_up)."""
+    columns = {"instructions": None, "debrief_note": None, "outcome": None, "follow_up": 0}
+    columns.update(notes)
+    with transaction(conn):
+        return conn.execute(
+            "INSERT INTO tasks (token, case_id, kind, starts_at, ends_at, place, people_needed,"
+            " instructions, debrief_note, outcome, follow_up, created_at)"
+            " VALUES (?, ?, 'hearing', ?, ?, 'Court', 1, ?, ?, ?, ?, ?)",
+            (
+                secrets.token_urlsafe(8),
+                case_id,
+                starts_at,
+                starts_at + 3600,
+                *columns.values(),
+                NOW,
+            ),
+        ).lastrowid
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        {"instructions": "Bring the notice"},
+        {"debrief_note": "It went well"},
+        {"outcome": "postponed"},
+        {"follow_up": 1},
+    ],
+    ids=["only-instructions", "only-debrief", "only-outcome", "only-follow-up"],
+)
+def test_a_past_task_with_one_kind_of_note_has_it_erased_after_the_period(app, conn, notes):
+    settings = app.config["CASEWORK"]
+    task_id = task_holding(conn, case(conn, "K7M-ONE1-NOT", NOW), NOW - 14 * DAY, **notes)
+    assert retention.due(conn, NOW - 1, settings)["task_notes"] == 0
+    assert retention.due(conn, NOW, settings)["task_notes"] == 1
+    report = retention.purge(conn, NOW, settings)
+    assert report.counts["task_notes"] == 1
+    row = conn.execute(
+        "SELECT instructions, debrief_note, outcome, follow_up FROM tasks WHERE id = ?", (task_id,)
+    )
+    assert tuple(row.fetchone()) == (None, None, None, 0)
+
+
+def test_a_past_task_with_no_notes_is_not_counted_as_notes_to_erase(app, conn):
+    settings = app.config["CASEWORK"]
+    task_holding(conn, case(conn, "K7M-NONE-NOT", NOW), NOW - 20 * DAY, instructions="")
+    assert retention.due(conn, NOW, settings)["task_notes"] == 0
+    assert retention.purge(conn, NOW, settings).counts["task_notes"] == 0
+    assert count(conn, "tasks") == 1
+
+
+def test_a_case_stays_open_while_its_latest_task_is_recent_whatever_its_older_ones(app, conn):
+    settings = app.config["CASEWORK"]
+    case_id = case(conn, "K7M-TWO2-TSK", NOW - 200 * DAY)
+    task(conn, case_id, NOW - 150 * DAY)
+    task(conn, case_id, NOW - 10 * DAY)
+    assert retention.due(conn, NOW, settings)["dormant_cases"] == 0
+    assert retention.due(conn, NOW + 80 * DAY, settings)["dormant_cases"] == 1

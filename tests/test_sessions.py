@@ -5,9 +5,12 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from helpers.accounts import insert_user
 from helpers.forms import csrf_token
 
 from casework import create_app
+from casework.store import sessions as stored
+from casework.store.db import transaction
 
 
 def session_cookie(client, name="casework"):
@@ -84,3 +87,49 @@ def test_cookies_over_tls_are_host_prefixed_secure_httponly_strict(tls_app):
         assert flag in header
     assert "Domain" not in header and "Expires" not in header
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+# --- the stored sessions themselves ----------------------------------------------------
+
+
+def stored_session(conn, id_hash: str, user_id: int, now: int = 1000) -> None:
+    with transaction(conn):
+        conn.execute(
+            "INSERT INTO sessions (id_hash, user_id, data, created_at, seen_at)"
+            " VALUES (?, ?, '{}', ?, ?)",
+            (id_hash, user_id, now, now),
+        )
+
+
+def hashes(conn) -> set[str]:
+    return {row[0] for row in conn.execute("SELECT id_hash FROM sessions")}
+
+
+def test_a_new_session_ends_the_one_it_replaces(conn):
+    user_id = insert_user(conn, "river", "coordinator", public_id="pub-river")
+    stored_session(conn, "old", user_id)
+    stored_session(conn, "other-device", user_id)
+    stored.start(conn, "new", "old", "pub-river", "{}", 2000)
+    assert hashes(conn) == {"new", "other-device"}
+
+
+def test_ending_one_persons_sessions_leaves_everyone_elses(conn):
+    river, lake = insert_user(conn, "river"), insert_user(conn, "lake")
+    for number, user_id in enumerate((river, river, lake)):
+        stored_session(conn, f"s{number}", user_id)
+    assert stored.end_for_user(conn, river) == 2
+    assert hashes(conn) == {"s2"}
+
+
+def test_ending_everyones_sessions_is_counted_and_audited(conn):
+    river = insert_user(conn, "river")
+    stored_session(conn, "a", river)
+    stored_session(conn, "b", river)
+    conn.execute("DELETE FROM audit_events")
+    assert stored.end_all(conn, 3000, "store.locked") == 2
+    assert stored.end_all(conn, 3001, "store.unlocked", "restore", river) == 0
+    events = conn.execute("SELECT at, actor_id, action, target FROM audit_events ORDER BY id")
+    assert [tuple(row) for row in events] == [
+        (3000, None, "store.locked", ""),
+        (3001, river, "store.unlocked", "restore"),
+    ]

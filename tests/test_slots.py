@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from casework.rules import recovery_key
-from casework.rules.codes import ALPHABET
+from casework.rules.codes import ALPHABET, check_symbol
 from casework.vault import keys, slots
 
 CHEAP = keys.KdfParams(time_cost=1, memory_kib=8, parallelism=1)
@@ -74,6 +74,48 @@ def test_anything_else_is_not_a_recovery_key(typed):
     assert not recovery_key.looks_like(typed) or len(typed) == 54
     with pytest.raises(recovery_key.RecoveryKeyTypo):
         recovery_key.decode(typed)
+
+
+def _written(number: int) -> str:
+    """The written form of any 52-symbol number, with the check symbol of each half."""
+    symbols = []
+    for _ in range(recovery_key.DATA_SYMBOLS):
+        number, value = divmod(number, len(ALPHABET))
+        symbols.append(ALPHABET[value])
+    data = "".join(reversed(symbols))
+    first, second = data[: recovery_key.HALF], data[recovery_key.HALF :]
+    return first + check_symbol(first) + second + check_symbol(second)
+
+
+def test_a_written_number_beyond_32_bytes_is_not_a_recovery_key():
+    assert recovery_key.decode(_written(2**256 - 1)) == b"\xff" * 32
+    with pytest.raises(recovery_key.RecoveryKeyTypo):
+        recovery_key.decode(_written(2**256))
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "A" * 53,  # a symbol missing
+        _written(12345)[:-1] + ("2" if _written(12345)[-1] != "2" else "3"),  # wrong check
+        _written(2**256),  # more than 32 bytes
+        "0" * 54,  # not in the alphabet
+    ],
+    ids=["short", "check", "too-large", "alphabet"],
+)
+def test_every_mistyped_recovery_key_is_reported_in_the_same_words(typed):
+    with pytest.raises(recovery_key.RecoveryKeyTypo) as typo:
+        recovery_key.decode(typed)
+    assert str(typo.value) == "check the recovery key"
+
+
+def test_a_recovery_key_typed_with_up_to_200_characters_is_read():
+    key = bytes(range(32))
+    written = recovery_key.encode(key)
+    assert recovery_key.decode(written.center(200)) == key
+    with pytest.raises(recovery_key.RecoveryKeyTypo):
+        recovery_key.decode(written.center(201))
+    assert not recovery_key.looks_like(None)
 
 
 def test_recovery_keys_are_random():
@@ -196,3 +238,8 @@ def test_the_file_is_written_atomically_and_private(tmp_path):
     assert path.stat().st_mode & 0o777 == 0o600
     assert slots.read(path) == file
     assert [p.name for p in tmp_path.iterdir()] == [slots.SLOT_FILE]  # no temporary left
+
+
+def test_only_32_bytes_make_a_recovery_key():
+    with pytest.raises(ValueError, match=r"^a recovery key is 32 bytes$"):
+        recovery_key.encode(bytes(31))

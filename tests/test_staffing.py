@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import secrets
 import threading
+from types import SimpleNamespace
 
 import pytest
+from helpers.accounts import insert_user
 from helpers.forms import post
 
 from casework.rules import availability
 from casework.store import db, staffing, tasks
+from casework.store.db import transaction
 
-HOUR = 3600
+HOUR, DAY = 3600, 86_400
+NOW = 1_800_000_000
 
 
 @pytest.fixture
@@ -163,3 +168,196 @@ def test_two_people_taking_the_last_place_at_once_one_wins(app, team, store_key)
             "SELECT count(*) FROM assignments WHERE task_id = ?", (task["id"],)
         ).fetchone()[0]
         assert count == 1
+
+
+# --- the same rules straight on the store, with planted rows ---------------------------
+
+
+def planted_case(conn, state: str = "open") -> int:
+    with transaction(conn):
+        return conn.execute(
+            "INSERT INTO cases (code, state, opened_at, changed_at) VALUES (?, ?, ?, ?)",
+            (f"K7M-{secrets.token_hex(2).upper()}-{secrets.token_hex(1).upper()}9", state,
+             NOW - 10 * DAY, NOW - 10 * DAY),
+        ).lastrowid  # fmt: skip
+
+
+def planted_task(conn, case_id: int, starts_at: int, hours: int = 2, **columns):
+    values = {"state": "open", "people_needed": 2, "languages": "", **columns}
+    token = secrets.token_urlsafe(8)
+    with transaction(conn):
+        conn.execute(
+            "INSERT INTO tasks (token, case_id, kind, starts_at, ends_at, place, people_needed,"
+            " languages, state, created_at) VALUES (?, ?, 'hearing', ?, ?, 'Court', ?, ?, ?, ?)",
+            (token, case_id, starts_at, starts_at + hours * HOUR, values["people_needed"],
+             values["languages"], values["state"], NOW - 10 * DAY),
+        )  # fmt: skip
+    return tasks.by_token(conn, token)
+
+
+def assign(conn, task, user_id: int) -> None:
+    with transaction(conn):
+        conn.execute(
+            "INSERT INTO assignments (task_id, user_id, assigned_at) VALUES (?, ?, ?)",
+            (task["id"], user_id, NOW - DAY),
+        )
+
+
+def changed_at(conn, case_id: int) -> int:
+    return conn.execute("SELECT changed_at FROM cases WHERE id = ?", (case_id,)).fetchone()[0]
+
+
+def refusal(action, conn, task, user_id, now) -> str:
+    with pytest.raises(staffing.StaffingProblem) as problem:
+        action(conn, task, user_id, now, user_id)
+    return problem.value.reason
+
+
+def test_signing_up_and_withdrawing_keep_the_case_awake_and_are_audited(conn):
+    case_id = planted_case(conn)
+    task = planted_task(conn, case_id, NOW + DAY)
+    ana, coord = insert_user(conn, "ana"), insert_user(conn, "coord", "coordinator")
+    staffing.take_place(conn, task, ana, NOW, coord)
+    assert changed_at(conn, case_id) == NOW
+    staffing.leave(conn, task, ana, NOW + 2 * HOUR, ana)
+    assert changed_at(conn, case_id) == NOW + 2 * HOUR
+    events = conn.execute("SELECT at, actor_id, action, target FROM audit_events ORDER BY id")
+    target = f"task:{task['id']} user:{ana}"
+    assert [tuple(row) for row in events][-2:] == [
+        (NOW, coord, "task.assigned", target),
+        (NOW + 2 * HOUR, ana, "task.unassigned", target),
+    ]
+
+
+def test_no_sign_up_on_a_closed_case_or_a_cancelled_task(conn):
+    ana = insert_user(conn, "ana")
+    on_closed_case = planted_task(conn, planted_case(conn, "closed"), NOW + DAY)
+    cancelled = planted_task(conn, planted_case(conn), NOW + DAY, state="cancelled")
+    assert refusal(staffing.take_place, conn, on_closed_case, ana, NOW) == "closed"
+    assert refusal(staffing.take_place, conn, cancelled, ana, NOW) == "closed"
+
+
+def test_at_exactly_the_start_time_signing_up_and_withdrawing_are_refused(conn):
+    ana, ben = insert_user(conn, "ana"), insert_user(conn, "ben")
+    task = planted_task(conn, planted_case(conn), NOW + DAY)
+    staffing.take_place(conn, task, ana, NOW + DAY - 1, ana)  # a second before: still open
+    assert refusal(staffing.take_place, conn, task, ben, NOW + DAY) == "started"
+    assert refusal(staffing.leave, conn, task, ana, NOW + DAY) == "started"
+    staffing.leave(conn, task, ana, NOW + DAY - 1, ana)
+    assert not tasks.is_assigned(conn, task["id"], ana)
+
+
+def test_withdrawing_from_a_task_one_is_not_on_is_refused(conn):
+    ana = insert_user(conn, "ana")
+    task = planted_task(conn, planted_case(conn), NOW + DAY)
+    assert refusal(staffing.leave, conn, task, ana, NOW) == "absent"
+
+
+def suggested(conn, task, now=NOW, zone="America/Montreal"):
+    return {s.handle: s for s in staffing.suggestions(conn, task, now, zone)}
+
+
+def test_suggestions_are_busy_only_for_tasks_that_overlap(conn):
+    case_id = planted_case(conn)
+    task = planted_task(conn, case_id, NOW + DAY)  # two hours from NOW + DAY
+    others = {
+        "ends-as-it-starts": planted_task(conn, case_id, NOW + DAY - 2 * HOUR),
+        "starts-as-it-ends": planted_task(conn, case_id, NOW + DAY + 2 * HOUR),
+        "overlaps-the-start": planted_task(conn, case_id, NOW + DAY - HOUR),
+        "overlaps-the-end": planted_task(conn, case_id, NOW + DAY + HOUR),
+        "cancelled-overlap": planted_task(conn, case_id, NOW + DAY, state="cancelled"),
+        "staffed-overlap": planted_task(conn, case_id, NOW + DAY, state="staffed"),
+    }
+    for handle, other in others.items():
+        assign(conn, other, insert_user(conn, handle))
+    busy = {handle: s.busy for handle, s in suggested(conn, task).items()}
+    assert busy == {
+        "ends-as-it-starts": False,
+        "starts-as-it-ends": False,
+        "overlaps-the-start": True,
+        "overlaps-the-end": True,
+        "cancelled-overlap": False,
+        "staffed-overlap": True,
+    }
+
+
+def test_suggestions_count_the_tasks_of_the_last_30_days(conn):
+    case_id = planted_case(conn)
+    task = planted_task(conn, case_id, NOW + DAY)
+    ana, ben = insert_user(conn, "ana"), insert_user(conn, "ben")
+    for starts_at in (NOW - 30 * DAY, NOW - 2 * DAY, NOW):
+        assign(conn, planted_task(conn, case_id, starts_at), ana)
+    for starts_at in (NOW - 30 * DAY - 1, NOW + 1):
+        assign(conn, planted_task(conn, case_id, starts_at), ben)
+    recent = {handle: s.recent for handle, s in suggested(conn, task).items()}
+    assert recent == {"ana": 3, "ben": 0}
+    assert list(suggested(conn, task)) == ["ben", "ana"]  # the least busy first
+
+
+@pytest.mark.parametrize(
+    ("needed", "spoken", "speaks"),
+    [
+        ("", "", True),  # no language needed: everyone will do
+        ("", "fr", True),
+        ("es", "es", True),
+        ("es,fr", "en,fr", True),
+        ("es", "en,fr", False),
+        ("es", "", False),
+    ],
+)
+def test_suggestions_say_who_speaks_a_needed_language(conn, needed, spoken, speaks):
+    task = planted_task(conn, planted_case(conn), NOW + DAY, languages=needed)
+    insert_user(conn, "ana", languages=spoken)
+    assert suggested(conn, task)["ana"].speaks is speaks
+
+
+def test_suggestions_leave_out_coordinators_the_inactive_and_those_going(conn):
+    task = planted_task(conn, planted_case(conn), NOW + DAY)
+    insert_user(conn, "coord", "coordinator")
+    insert_user(conn, "gone", active=0)
+    assign(conn, task, insert_user(conn, "going"))
+    insert_user(conn, "free")
+    assert list(suggested(conn, task)) == ["free"]
+    # the button that assigns a suggestion names the person by their public id
+    assert suggested(conn, task)["free"].public_id == "pub-free"
+
+
+def test_suggestions_list_at_most_eight_people(conn):
+    task = planted_task(conn, planted_case(conn), NOW + DAY)
+    for number in range(10):
+        insert_user(conn, f"person{number}")
+    assert list(suggested(conn, task)) == [f"person{number}" for number in range(8)]
+
+
+def test_taking_a_place_says_why_not_when_full_already_going_or_gone(conn):
+    ana, ben = insert_user(conn, "ana"), insert_user(conn, "ben")
+    task = planted_task(conn, planted_case(conn), NOW + DAY, people_needed=1)
+    staffing.take_place(conn, task, ana, NOW, ana)
+    assert refusal(staffing.take_place, conn, task, ana, NOW) == "already"
+    assert refusal(staffing.take_place, conn, task, ben, NOW) == "full"
+    with transaction(conn):
+        conn.execute("DELETE FROM assignments")
+        conn.execute("DELETE FROM tasks WHERE id = ?", (task["id"],))
+    assert refusal(staffing.take_place, conn, task, ben, NOW) == "closed"  # deleted meanwhile
+
+
+def test_at_exactly_the_start_time_the_page_offers_neither_sign_up_nor_withdrawal(conn):
+    task = planted_task(conn, planted_case(conn), NOW + DAY)
+    assert staffing.sign_up_refusal(task, False, NOW + DAY - 1) is None
+    assert staffing.withdrawal_refusal(task, True, NOW + DAY - 1) is None
+    assert staffing.sign_up_refusal(task, False, NOW + DAY) == "started"
+    assert staffing.withdrawal_refusal(task, True, NOW + DAY) == "started"
+
+
+def test_a_finished_task_is_closed_to_sign_ups(conn):
+    ana = insert_user(conn, "ana")
+    done = planted_task(conn, planted_case(conn), NOW - DAY, state="done")
+    assert refusal(staffing.take_place, conn, done, ana, NOW) == "closed"
+
+
+def test_a_debrief_can_be_written_from_exactly_the_start_time(conn):
+    row = planted_task(conn, planted_case(conn), NOW + DAY)
+    going = tasks.TaskView(row, full=True, mine=True)
+    volunteer = SimpleNamespace(role="volunteer")
+    assert staffing.debrief_refusal(going, volunteer, NOW + DAY - 1) == "not_yet"
+    assert staffing.debrief_refusal(going, volunteer, NOW + DAY) is None

@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
+import segno
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -210,3 +211,36 @@ def test_recovery_hash_ignores_case_and_separators(symbols, sep):
 @given(st.text(max_size=20))
 def test_verify_code_never_raises(text):
     assert totp.verify_code(RFC_SECRET, text, NOW, None) in (None, STEP - 1, STEP, STEP + 1)
+
+
+def test_every_symbol_of_a_recovery_code_is_random():
+    made = [code.replace("-", "") for code in totp.new_recovery_codes(200)]
+    for position in range(totp.RECOVERY_GROUPS * totp.RECOVERY_GROUP_SIZE):
+        # 200 draws from 31 symbols: a random position shows well over 15 of them
+        assert len({code[position] for code in made}) >= 15, position
+
+
+@pytest.mark.parametrize("secret", [bytes(19) + b"\x17", b"\xff" * 9 + b"\xf7"])
+def test_a_secret_whose_base32_ends_in_x_round_trips(secret):
+    text = totp.secret_to_base32(secret)
+    assert text.endswith("X")
+    assert totp.base32_to_secret(text) == secret
+    assert totp.base32_to_secret(totp.format_secret_for_reading(secret)) == secret
+
+
+def test_a_recovery_code_with_a_lone_surrogate_hashes_without_error():
+    typed = "7KQ4-M2XP-9HT\ud800"
+    digest = totp.hash_recovery_code(typed)
+    assert re.fullmatch(r"[0-9a-f]{64}", digest)
+    assert digest != totp.hash_recovery_code("7KQ4-M2XP-9HT")
+
+
+def test_qr_svg_is_large_enough_with_medium_error_correction_on_white():
+    uri = totp.provisioning_uri(RFC_SECRET, "alice")
+    root = ET.fromstring(totp.qr_svg(uri, "Scan this code"))  # noqa: S314 -- our own output
+    # 4 pixels a module, error correction M (a scratched screen still scans), quiet zone
+    width, height = segno.make(uri, error="m").symbol_size(scale=4)
+    assert (root.get("width"), root.get("height")) == (str(width), str(height))
+    assert root.get("class") == "qr"  # what the stylesheet sizes
+    fills = [element.get("fill") for element in root.iter() if element.get("fill")]
+    assert "#fff" in fills  # a white background keeps it readable on dark themes

@@ -61,6 +61,12 @@ def purge_report(conn, at: int, *, tag="") -> None:
         )
 
 
+def failed_signin(conn, at: int, *, tag="") -> None:
+    user_id = user(conn, at, tag=tag)
+    with transaction(conn):
+        conn.execute("INSERT INTO failed_signins (user_id, at) VALUES (?, ?)", (user_id, at))
+
+
 def count(conn, table: str) -> int:
     return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
 
