@@ -330,16 +330,21 @@ class Store:
 
     def conn(self) -> Connection:
         """This thread's long-lived connection (waits out a rotation in progress)."""
-        with self._rotation:
-            if self._rotating:
-                self._rotation.wait_for(lambda: not self._rotating, ROTATION_WAIT_SECONDS)
-        pool = self._pool
-        if pool is None:
-            raise Sealed(N_("the store is locked"))
-        try:
-            return pool.get()
-        except StoreError as exc:
-            raise Sealed(N_("the store is locked")) from exc
+        for attempt in (1, 2):
+            with self._rotation:
+                if self._rotating:
+                    self._rotation.wait_for(lambda: not self._rotating, ROTATION_WAIT_SECONDS)
+            pool = self._pool
+            if pool is None:
+                raise Sealed(N_("the store is locked"))
+            try:
+                return pool.get()
+            except StoreError as exc:
+                # A rotation closed this pool between the check and the get: once more,
+                # on the new pool; a pool closed by Lock now stays closed.
+                if attempt == 2 or (self._pool is pool and not self._rotating):
+                    raise Sealed(N_("the store is locked")) from exc
+        raise AssertionError("unreachable")
 
     @property
     def pool_connections(self) -> int:
