@@ -420,7 +420,8 @@ def run_ours(module: str, kind: str, tests: list[str], log: Path, extra: list[st
 def equivalents() -> dict[str, str]:
     """Equivalent mutants by id, with their reason, from docs/development.md."""
     text = DOCS.read_text()
-    section = text.split("## Mutation testing", 1)[-1].split("\n## ", 1)[0]
+    section = text.split("### Equivalent mutants", 1)[-1]
+    section = re.split(r"\n##+ ", section, maxsplit=1)[0]
     found = {}
     for match in re.finditer(r"^\|\s*`([^`]+)`\s*\|\s*(.+?)\s*\|\s*$", section, re.M):
         found[match.group(1)] = match.group(2)
