@@ -53,7 +53,9 @@ class Outcome:
 
 
 # Our SQL writes its keywords in capitals: a literal holding one of them is SQL.
-_SQL_WORD = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|FROM|WHERE|JOIN|EXISTS|SET|AND|OR|IN)\b")
+_SQL_WORD = re.compile(
+    r"\b(SELECT|INSERT|UPDATE|DELETE|FROM|WHERE|JOIN|EXISTS|SET|AND|OR|IN|PRAGMA)\b"
+)
 
 
 def ignores_case(diff: str) -> bool:
@@ -118,9 +120,18 @@ pytest_add_cli_args_test_selection=
 """
 
 
-def run_mutmut(module: str, tests: list[str], log: Path, extra: list[str]) -> Outcome:
+def run_mutmut(
+    module: str, tests: list[str], log: Path, extra: list[str], *, rerun: bool = True
+) -> Outcome:
     """mutmut 3 on ``module``'s functions, one worker, against ``tests``."""
-    work = scratch_copy(dotted(module) + "-mutmut")
+    work = SCRATCH / (dotted(module) + "-mutmut")
+    if rerun:
+        _mutmut_run(work, module, tests, log, extra)
+    return _mutmut_results(work, module, log)
+
+
+def _mutmut_run(work: Path, module: str, tests: list[str], log: Path, extra: list[str]) -> None:
+    work = scratch_copy(work.name)
     args = [arg for arg in PYTEST_ARGS if arg not in ("-x", "-q")] + extra
     indent = "\n".join(f"    {arg}" for arg in args)
     (work / "setup.cfg").write_text(
@@ -137,6 +148,10 @@ def run_mutmut(module: str, tests: list[str], log: Path, extra: list[str]) -> Ou
             stderr=subprocess.STDOUT,
             check=False,
         )
+
+
+def _mutmut_results(work: Path, module: str, log: Path) -> Outcome:
+    mutmut = Path(sys.executable).with_name("mutmut")
     listed = subprocess.run(
         [str(mutmut), "results", "--all", "true"],
         cwd=work,
@@ -352,6 +367,20 @@ def _warm_up() -> None:
     assert not any(name.split(".")[0] == "casework" for name in sys.modules)
 
 
+def ours_from_log(log: Path) -> Outcome:
+    """The outcome of our last run of a module, read back from its log."""
+    outcome = Outcome()
+    for line in log.read_text().splitlines() if log.exists() else []:
+        mutant_id, verdict, _seconds, what = [*line.split("\t"), "", "", ""][:4]
+        if verdict not in ("killed", "SURVIVED"):
+            continue
+        outcome.mutants.append(mutant_id)
+        outcome.described[mutant_id] = what
+        if verdict == "SURVIVED":
+            outcome.survived.append(mutant_id)
+    return outcome
+
+
 def run_ours(module: str, kind: str, tests: list[str], log: Path, extra: list[str]) -> Outcome:
     """Our mutator on ``module``'s module-level literals, one forked child per mutant."""
     tests = [*tests, *extra]
@@ -391,7 +420,8 @@ def run_ours(module: str, kind: str, tests: list[str], log: Path, extra: list[st
 def equivalents() -> dict[str, str]:
     """Equivalent mutants by id, with their reason, from docs/development.md."""
     text = DOCS.read_text()
-    section = text.split("## Mutation testing", 1)[-1].split("\n## ", 1)[0]
+    section = text.split("### Equivalent mutants", 1)[-1]
+    section = re.split(r"\n##+ ", section, maxsplit=1)[0]
     found = {}
     for match in re.finditer(r"^\|\s*`([^`]+)`\s*\|\s*(.+?)\s*\|\s*$", section, re.M):
         found[match.group(1)] = match.group(2)
@@ -423,6 +453,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("paths", nargs="*", help="modules to mutate (default: scripts/mutate.toml)")
     parser.add_argument("--json", type=Path, help="write the scores to this file")
     parser.add_argument("--target", type=float, default=0.95)
+    parser.add_argument(
+        "--rescore",
+        action="store_true",
+        help="score the last run of each module again (after editing the equivalents)",
+    )
+    parser.add_argument(
+        "--engine", action="append", help="run only this engine (mutmut, sql, regex); repeatable"
+    )
     options = parser.parse_args(argv)
     table = tomllib.loads(CONFIG.read_text())["modules"]
     paths = options.paths or list(table)
@@ -442,11 +480,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{path}: mutating ({', '.join(entry['engines'])})", flush=True)
         outcome, clock = Outcome(), time.monotonic()
         for engine in entry["engines"]:
+            if options.engine and engine not in options.engine:
+                print(f"  {engine}: left out (--engine)")
+                continue
             log = SCRATCH / f"{dotted(path)}-{engine}.log"
             # tests too slow under mutation (timing checks) are left out by name
             extra = [arg for test in entry.get("deselect", []) for arg in ("--deselect", test)]
             if engine == "mutmut":
-                part = run_mutmut(path, entry["tests"], log, extra)
+                part = run_mutmut(path, entry["tests"], log, extra, rerun=not options.rescore)
+            elif options.rescore:
+                part = ours_from_log(log)
             else:
                 part = run_ours(path, engine, entry["tests"], log, extra)
             outcome.mutants += part.mutants

@@ -182,3 +182,14 @@ def test_rules_never_raise_and_return_known_codes(password, handle):
     problems = check_password_rules(password, handle=handle)
     known = ["too_short", "too_long", "control_chars", "common", "contains_handle"]
     assert problems == [code for code in known if code in problems]
+
+
+def test_the_longest_listed_password_with_digits_after_it_is_common():
+    longest = max(passwords.common_passwords(), key=len)
+    assert passwords.is_common(longest + "2024!")
+
+
+def test_a_password_with_a_lone_surrogate_fails_without_error():
+    stored = hash_password(GOOD, CHEAP)
+    assert verify_password(stored, GOOD + "\ud800", CHEAP) == (False, None)
+    assert verify_password(hash_password("\ud800" + GOOD, CHEAP), "\ud800" + GOOD, CHEAP)[0]
