@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers.instance import PASSWORD
 from helpers.served import free_port
 from playwright.sync_api import expect
 
@@ -104,6 +105,21 @@ def create_account(page, base, path, handle, coordinator=False) -> bytes | None:
         secret = enrol(page)
         page.get_by_role("link", name="I have written them down").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Hello, {handle}")
+    return secret
+
+
+def sign_up_first_coordinator(page, live_server) -> bytes:
+    """Create the first coordinator through the setup link, second factor included;
+    returns their TOTP secret."""
+    page.goto(live_server.base + live_server.setup_path)
+    page.get_by_label("Pseudonym").fill("first-coordinator")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password again").fill(PASSWORD)
+    page.get_by_role("button", name="Create the account").click()
+    secret = totp.base32_to_secret(page.locator("code.secret").inner_text())
+    page.get_by_label("Code from your app").fill(totp.code_at(secret, time.time() - 30))
+    page.get_by_role("button", name="Confirm").click()
+    page.get_by_role("link", name="I have written them down").click()
     return secret
 
 

@@ -2,24 +2,8 @@
 
 from __future__ import annotations
 
-import time
-
-from helpers.instance import PASSWORD
+from conftest import sign_up_first_coordinator
 from playwright.sync_api import expect
-
-from casework.rules import totp
-
-
-def sign_up_first_coordinator(page, live_server) -> None:
-    page.goto(live_server.base + live_server.setup_path)
-    page.get_by_label("Pseudonym").fill("first-coordinator")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password again").fill(PASSWORD)
-    page.get_by_role("button", name="Create the account").click()
-    secret = totp.base32_to_secret(page.locator("code.secret").inner_text())
-    page.get_by_label("Code from your app").fill(totp.code_at(secret, time.time() - 30))
-    page.get_by_role("button", name="Confirm").click()
-    page.get_by_role("link", name="I have written them down").click()
 
 
 def test_connect_a_phone_fits_a_phone_and_prints_without_the_menu(live_server, page, artifacts):

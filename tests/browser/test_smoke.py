@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from conftest import sign_up_first_coordinator
 from helpers.instance import PASSWORD
 from playwright.sync_api import expect
 
@@ -12,16 +13,7 @@ from casework.rules import totp
 
 def test_first_coordinator_signs_in_and_reaches_home(live_server, page, artifacts):
     assert live_server.setup_path, "serve --init printed no setup link"
-    page.goto(live_server.base + live_server.setup_path)
-    page.get_by_label("Pseudonym").fill("first-coordinator")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password again").fill(PASSWORD)
-    page.get_by_role("button", name="Create the account").click()
-    # Coordinators set up a second factor before anything else.
-    secret = totp.base32_to_secret(page.locator("code.secret").inner_text())
-    page.get_by_label("Code from your app").fill(totp.code_at(secret, time.time() - 30))
-    page.get_by_role("button", name="Confirm").click()
-    page.get_by_role("link", name="I have written them down").click()
+    secret = sign_up_first_coordinator(page, live_server)  # second factor first, as required
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, first-coordinator")
 
     page.get_by_role("button", name="Sign out").click()
