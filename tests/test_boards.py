@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from helpers.forms import csrf_token, post
 
-from casework.store import boards
+from casework.home import views as home_views
+from casework.store import boards, homes
 
 HOUR, DAY = 3600, 86400
 
@@ -222,6 +223,24 @@ def test_volunteer_home_has_today_and_tomorrow_on_top(team):
     mine = home.split('id="mine"')[1].split("</section>")[0]
     assert mine.count('<article class="card') == 1 and "5 Mar" in mine
     assert home.index('id="days"') < home.index('id="mine"')
+
+
+def test_a_volunteer_going_to_many_tasks_in_two_days_sees_them_all_and_the_later_ones(team):
+    # The home reads today, tomorrow and the later tasks in one go, and reads on when the
+    # two days alone are more than that read holds (homes.DAYS_AT_MOST).
+    code = team.open_case(team.coord)
+    ana = team.person("ana")
+    many = homes.DAYS_AT_MOST + home_views.MY_TASKS_SHOWN + 1
+    days = [("2026-03-03", f"{8 + i // 2:02d}:{30 * (i % 2):02d}") for i in range(many)]
+    for day, start in [*days, ("2026-03-05", "10:00"), ("2026-03-06", "10:00")]:
+        token = team.add_task(team.coord, code, day=day, start=start, duration="30")
+        post(ana, f"/tasks/{token}/signup", page=f"/tasks/{token}")
+    assert team.count("assignments") == many + 2
+    home = ana.get("/").text
+    shown_days = home.split('id="days"')[1].split("</section>")[0]
+    assert shown_days.count("<strong>Tomorrow</strong>") == many
+    mine = home.split('id="mine"')[1].split("</section>")[0]
+    assert mine.count('<article class="card') == 2 and "5 Mar" in mine and "6 Mar" in mine
 
 
 def test_the_board_opens_with_a_summary_and_shows_each_sections_first_items(team):

@@ -20,6 +20,8 @@ OPEN_TASKS_SHOWN = 12
 MY_TASKS_SHOWN = 10
 # The board on a phone: each section shows its first few, the rest behind "Show all".
 BOARD_FIRST = 5
+# Debriefs to write on the home: the first few, the rest behind "Show all".
+DEBRIEFS_FIRST = 3
 
 
 @bp.route("/")
@@ -40,14 +42,18 @@ def index():
             board_limit=boards.BOARD_LIMIT,
             alerts=alerts.for_coordinators(conn, now),
             first=BOARD_FIRST,
-            now=now,
+            soon_before=now + boards.URGENT_WINDOW,
         )
     zone = settings["timezone"]
     today = localtime.to_local(now, zone).date()
-    days = localtime.day_bounds(today, 2, zone)
-    home = homes.volunteer_home(conn, current_user, now, days, (MY_TASKS_SHOWN, OPEN_TASKS_SHOWN))
+    days_end = localtime.day_bounds(today, 2, zone)[1]
+    home = homes.volunteer_home(
+        conn, current_user, now, days_end, (MY_TASKS_SHOWN, OPEN_TASKS_SHOWN)
+    )
     tomorrow = localtime.day_bounds(today, 1, zone)[1]
-    return render_template("home/volunteer.html", home=home, tomorrow=tomorrow)
+    return render_template(
+        "home/volunteer.html", home=home, tomorrow=tomorrow, debriefs_first=DEBRIEFS_FIRST
+    )
 
 
 def _soon_from(needs_people: list, soon: int) -> int:

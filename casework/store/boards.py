@@ -67,23 +67,14 @@ def dormant_cases(conn: Connection, now: int, flag_days: int) -> list[Row]:
 
 
 def my_next_tasks(conn: Connection, user_id: int, now: int, limit: int = BOARD_LIMIT) -> list[Row]:
-    """A volunteer's tasks not over at ``now``, soonest first (at most ``limit``)."""
+    """A person's tasks not over at ``now``, soonest first (at most ``limit``), with where
+    to meet: they are going, they see it all."""
     return conn.execute(
-        f"SELECT {_SUMMARY} FROM assignments m JOIN tasks t ON t.id = m.task_id"  # noqa: S608
+        f"SELECT {_SUMMARY}, t.meeting_point FROM assignments m"  # noqa: S608
+        " JOIN tasks t ON t.id = m.task_id"
         " WHERE m.user_id = ? AND t.ends_at > ? AND t.state IN ('open', 'staffed')"
         " ORDER BY t.starts_at LIMIT ?",
         (user_id, now, limit),
-    ).fetchall()
-
-
-def my_days(conn: Connection, user_id: int, start: int, end: int) -> list[Row]:
-    """A person's tasks not over by ``start`` and starting before ``end`` (today and
-    tomorrow on their home), with where to meet: they are going, they see it all."""
-    return conn.execute(
-        f"SELECT {_SUMMARY}, t.meeting_point FROM assignments m"  # noqa: S608
-        " JOIN tasks t ON t.id = m.task_id WHERE m.user_id = ? AND t.ends_at > ?"
-        " AND t.starts_at < ? AND t.state IN ('open', 'staffed') ORDER BY t.starts_at",
-        (user_id, start, end),
     ).fetchall()
 
 
@@ -100,11 +91,12 @@ def late_withdrawals(conn: Connection, now: int) -> list[Row]:
 
 
 def awaiting_debrief(conn: Connection, user_id: int, now: int, days: int = 14) -> list[Row]:
-    """A volunteer's past tasks of the last ``days`` with no debrief yet."""
+    """A volunteer's past tasks of the last ``days`` with no debrief yet: what the card
+    asking for the debrief shows (no count of who went: it is over)."""
     return conn.execute(
         # "+": from the person's own assignments (a few hundred at most), not from every
         # task of the last two weeks probed for this person.
-        f"SELECT {_SUMMARY} FROM assignments m JOIN tasks t ON t.id = m.task_id"  # noqa: S608
+        "SELECT t.token, t.kind, t.starts_at FROM assignments m JOIN tasks t ON t.id = m.task_id"
         " WHERE m.user_id = ? AND +t.starts_at <= ? AND +t.starts_at > ?"
         " AND t.outcome IS NULL AND +t.state IN ('open', 'staffed')"
         " ORDER BY t.starts_at DESC LIMIT ?",

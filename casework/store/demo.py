@@ -209,6 +209,13 @@ def fill(conn: Connection, scale: str, now: int, params: passwords.HashParams, s
             " was_place, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             _notices(task_rows, assignments, now, rng),
         )
+        # Creating a task or signing someone up touches its case (cases.touch): an open
+        # case's last change is no older than its latest task created so far.
+        conn.execute(
+            "UPDATE cases SET changed_at = max(changed_at, coalesce((SELECT max(created_at)"
+            " FROM tasks WHERE case_id = cases.id AND created_at <= ?), 0)) WHERE state = 'open'",
+            (now,),
+        )
         # Future tasks of closed cases were cancelled when the case closed.
         conn.execute(
             "UPDATE tasks SET state = 'cancelled' WHERE starts_at > ? AND case_id IN"

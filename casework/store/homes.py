@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from casework.store import boards, notices
 from casework.store.db import Connection, Row
 
+# Tasks in two days a volunteer's home reads with their later ones in one go.
+DAYS_AT_MOST = 10
+
 
 @dataclass(frozen=True)
 class Board:
@@ -45,16 +48,23 @@ def board(conn: Connection, user_id: int, now: int, dormant_flag_days: int) -> B
 
 
 def volunteer_home(
-    conn: Connection, user, now: int, days: tuple[int, int], shown: tuple[int, int]
+    conn: Connection, user, now: int, days_end: int, shown: tuple[int, int]
 ) -> VolunteerHome:
-    """A volunteer's home at ``now``; ``days``: the bounds of today and tomorrow (local),
+    """A volunteer's home at ``now``; ``days_end``: the end of tomorrow (local time),
     ``shown``: how many of their later tasks and of the open ones to list."""
-    soon = boards.my_days(conn, user.id, max(now, days[0]), days[1])
-    later = boards.my_next_tasks(conn, user.id, now, shown[0] + len(soon))
+    # Today's and tomorrow's tasks are the first of one's upcoming ones: one read gives
+    # both lists, read further only for someone going to more than DAYS_AT_MOST in two days.
+    limit = shown[0] + DAYS_AT_MOST
+    while True:
+        upcoming = boards.my_next_tasks(conn, user.id, now, limit)
+        later = [row for row in upcoming if row["starts_at"] >= days_end]
+        if len(upcoming) < limit or len(later) >= shown[0]:
+            break
+        limit *= 2
     return VolunteerHome(
         notices=notices.unseen(conn, user.id, now),
-        days=soon,
-        mine=[row for row in later if row["starts_at"] >= days[1]][: shown[0]],
+        days=[row for row in upcoming if row["starts_at"] < days_end],
+        mine=later[: shown[0]],
         to_debrief=boards.awaiting_debrief(conn, user.id, now),
         could_take=boards.open_for(conn, user.id, now, user.languages, shown[1]),
         urgent=boards.urgent_open_count(conn, now),

@@ -153,12 +153,16 @@ def unseen_on_board(conn: Connection, now: int) -> list[Row]:
     """Upcoming tasks with a change someone going has not seen, soonest (so under 48 h)
     first, with how many people have not seen it."""
     return conn.execute(
-        "SELECT t.token, t.kind, t.starts_at, c.code AS case_code, count(*) AS unseen"
-        " FROM change_notices n JOIN tasks t ON t.id = n.task_id"
-        " JOIN cases c ON c.id = t.case_id"
-        " WHERE n.seen_at IS NULL AND t.starts_at > ?"
-        " AND EXISTS (SELECT 1 FROM assignments a WHERE a.task_id = n.task_id"
-        " AND a.user_id = n.user_id)"
-        " GROUP BY t.id ORDER BY t.starts_at LIMIT ?",
+        # Counted per task first (the unseen notices' partial index), the soonest kept,
+        # and only those read in full: grouping after the joins cost half as much again.
+        "SELECT t.token, t.kind, t.starts_at, c.code AS case_code, s.unseen FROM"
+        " (SELECT u.task_id, u.unseen, t.starts_at FROM"
+        " (SELECT n.task_id, count(*) AS unseen FROM change_notices n"
+        " WHERE n.seen_at IS NULL AND EXISTS (SELECT 1 FROM assignments a"
+        " WHERE a.task_id = n.task_id AND a.user_id = n.user_id) GROUP BY n.task_id) u"
+        " JOIN tasks t ON t.id = u.task_id WHERE t.starts_at > ?"
+        " ORDER BY t.starts_at LIMIT ?) s"
+        " JOIN tasks t ON t.id = s.task_id JOIN cases c ON c.id = t.case_id"
+        " ORDER BY s.starts_at",
         (now, BOARD_LIMIT),
     ).fetchall()

@@ -27,25 +27,57 @@ CARDS = {
     "task_with_code": ("task", (*_TASK, "case_code")),
     "follow_up": ("follow_up", ("token", "kind", "starts_at", "outcome", "case_code")),
     "dormant": ("dormant", ("code", "last_activity")),
-}
+    "unseen_change": (
+        "unseen_change",
+        ("token", "kind", "starts_at", "case_code", "unseen", "soon"),
+    ),
+    "late_withdrawal": ("late_withdrawal", ("token", "kind", "starts_at", "case_code", "soon")),
+    "debrief": ("debrief", ("token", "kind", "starts_at")),
+    "day": (
+        "day",
+        ("token", "kind", "urgent", "starts_at", "ends_at", "place", "meeting_point", "today"),
+    ),
+    "notice": (
+        "notice",
+        (
+            "token", "kind", "starts_at", "ends_at", "place", "meeting_point", "changes",
+            "was_starts_at", "was_ends_at", "was_place",
+        ),
+    ),
+}  # fmt: skip
+# Fields that are not the row's but whether its task starts before a time the page gives
+# (``cards(..., soon_before=T)``): the page's clock, never the card's.
+STARTS_BEFORE = ("soon", "today")
 # About two boards and a few hundred volunteer homes' worth of distinct cards.
 CACHE_SIZE = 4096
 EXTENSION = "casework.web.cards"
 
 
-def cards(name: str, rows: Iterable[Row]) -> Markup:
+def cards(name: str, rows: Iterable[Row], **before: int) -> Markup:
     """The card ``name`` for each row, in order, from the cache when rendered before.
 
     One call per list: a board shows up to ninety cards, and a template call per card
-    cost more than the cache lookups themselves.
+    cost more than the cache lookups themselves. A card with a field of STARTS_BEFORE is
+    given ``<field>_before``: the field says whether the row's task starts before it.
     """
     reader = g.get("card_reader")
     if reader is None:  # once per request
         reader = g.card_reader = (str(get_locale()), str(get_timezone()), request.script_root)
     render, fields = current_app.extensions[EXTENSION], CARDS[name][1]
-    return Markup("\n").join(
-        render(name, tuple(row[field] for field in fields), *reader) for row in rows
-    )
+    bounds = {}
+    for field in fields:
+        if field in STARTS_BEFORE:
+            if f"{field}_before" not in before:
+                raise TypeError(f"the card {name!r} needs {field}_before")
+            bounds[field] = before[f"{field}_before"]
+    if bounds:
+        values = (
+            tuple(row["starts_at"] < bounds[f] if f in bounds else row[f] for f in fields)
+            for row in rows
+        )
+    else:
+        values = (tuple(row[field] for field in fields) for row in rows)
+    return Markup("\n").join(render(name, value, *reader) for value in values)
 
 
 def forget(app: Flask) -> None:
