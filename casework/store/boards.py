@@ -23,7 +23,7 @@ def needs_people(conn: Connection, now: int) -> list[Row]:
     """Upcoming open tasks missing people: urgent or under 48 h first, then soonest.
 
     Three index ranges (urgent, next 48 h, soonest) merged here, so the database never
-    sorts every open task.
+    sorts every open task; the soonest are read only when the pressing ones leave room.
     """
     base = (
         f"SELECT {_SUMMARY}, c.code AS case_code FROM tasks t"  # noqa: S608
@@ -37,10 +37,12 @@ def needs_people(conn: Connection, now: int) -> list[Row]:
         base + " AND t.starts_at > ? AND t.starts_at < ? ORDER BY t.starts_at LIMIT ?",
         (now, now + URGENT_WINDOW, *limit),
     ).fetchall()
+    pressing = sorted({r["token"]: r for r in (*urgent, *soon)}.values(), key=_start)
+    if len(pressing) >= BOARD_LIMIT:
+        return pressing[:BOARD_LIMIT]
     later = conn.execute(
         base + " AND t.starts_at > ? ORDER BY t.starts_at LIMIT ?", (now, *limit)
     ).fetchall()
-    pressing = sorted({r["token"]: r for r in (*urgent, *soon)}.values(), key=_start)
     seen = {r["token"] for r in pressing}
     return [*pressing, *(r for r in later if r["token"] not in seen)][:BOARD_LIMIT]
 
