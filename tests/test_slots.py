@@ -6,6 +6,7 @@ The store-level behaviour (unlocking, rotation, upgrade) is in test_key_slots.py
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 from hypothesis import given
@@ -243,3 +244,104 @@ def test_the_file_is_written_atomically_and_private(tmp_path):
 def test_only_32_bytes_make_a_recovery_key():
     with pytest.raises(ValueError, match=r"^a recovery key is 32 bytes$"):
         recovery_key.encode(bytes(31))
+
+
+# --- what an operator reads, and what is left in memory ---------------------------------
+
+EDITED = "the slot file was edited or mixed with another one"
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda f: dataclasses.replace(f, epoch=f.epoch + 1),  # the sealed key does not open
+        lambda f: dataclasses.replace(f, mac=bytes(32)),  # the key opens, the MAC fails
+    ],
+)
+def test_an_edited_file_is_named_as_such(tamper):
+    credential = slots.operator("operator passphrase")
+    file = make_file([credential])
+    with pytest.raises(slots.SlotProblem) as raised:
+        slots.open_file(tamper(file), credential)
+    assert str(raised.value) == raised.value.template == EDITED
+
+
+def test_a_file_checked_under_another_key_is_named_as_edited():
+    file = make_file([slots.operator("operator passphrase")])
+    slots.verify(file, MASTER)  # its own key: nothing to say
+    with pytest.raises(slots.SlotProblem) as raised:
+        slots.verify(file, bytes(32))
+    assert str(raised.value) == EDITED
+
+
+def test_a_missing_or_unreadable_slot_file_is_named(tmp_path):
+    missing = tmp_path / slots.SLOT_FILE
+    with pytest.raises(slots.SlotProblem) as raised:
+        slots.read(missing)
+    assert (
+        str(raised.value)
+        == f"the slot file {slots.SLOT_FILE} is missing: the store cannot be opened"
+    )
+    assert raised.value.values == {"name": slots.SLOT_FILE}
+    missing.mkdir()  # there, but not a file that reads
+    with pytest.raises(slots.SlotProblem) as raised:
+        slots.read(missing)
+    assert str(raised.value) == f"the slot file {slots.SLOT_FILE} cannot be read"
+    assert raised.value.values == {"name": slots.SLOT_FILE}
+
+
+def test_opening_gives_the_file_it_was_opened_from():
+    credential = slots.operator("operator passphrase")
+    file = make_file([credential])
+    opened = slots.open_file(file, credential)
+    assert opened is not None and opened.file is file
+
+
+def test_when_each_slot_was_last_used_survives_writing_and_reading():
+    file = make_file([slots.operator("operator passphrase"), slots.coordinator("x", "a password!")])
+    used = dataclasses.replace(file.slots[0], last_used=1_800_000_123)
+    file = dataclasses.replace(file, slots=(used, file.slots[1]))
+    back = slots.loads(slots.dumps(file))
+    assert [slot.last_used for slot in back.slots] == [1_800_000_123, None]
+    assert back == file
+
+
+@pytest.mark.parametrize("field", ["salt", "public_key", "private_box", "sealed", "mac"])
+def test_a_stray_character_in_a_binary_field_is_damage_not_ignored(field):
+    # Base64 decoding that skips what is not base64 would read an edited file as whole.
+    body = json.loads(slots.dumps(make_file([slots.operator("operator passphrase")])))
+    holder = body if field == "mac" else body["slots"][0]
+    holder[field] = "*" + holder[field]
+    with pytest.raises(slots.SlotProblem, match="damaged"):
+        slots.loads(json.dumps(body).encode())
+
+
+def _wiped_buffers(monkeypatch) -> list:
+    """Every buffer handed to keys.wipe from now on, after it was wiped."""
+    wiped, real = [], keys.wipe
+
+    def recording(buffer):
+        real(buffer)
+        wiped.append(buffer)
+
+    monkeypatch.setattr(keys, "wipe", recording)
+    return wiped
+
+
+def test_the_private_key_decrypted_from_a_slot_is_overwritten_once_used(monkeypatch):
+    credential = slots.operator("operator passphrase")
+    file = make_file([credential])
+    wiped = _wiped_buffers(monkeypatch)
+    opened = slots.open_file(file, credential)
+    assert opened is not None and bytes(opened.master) == MASTER  # the caller's to wipe
+    assert wiped and all(isinstance(b, bytearray) and len(b) == 32 and not any(b) for b in wiped)
+
+
+def test_the_master_key_of_an_edited_file_is_overwritten_before_refusing(monkeypatch):
+    credential = slots.operator("operator passphrase")
+    file = dataclasses.replace(make_file([credential]), mac=bytes(32))
+    wiped = _wiped_buffers(monkeypatch)
+    with pytest.raises(slots.SlotProblem):
+        slots.open_file(file, credential)
+    assert len(wiped) == 2  # the slot's private key, then the master key it opened
+    assert all(isinstance(b, bytearray) and len(b) == 32 and not any(b) for b in wiped)

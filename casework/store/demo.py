@@ -92,8 +92,12 @@ def _case_rows(count: int, now: int, rng: random.Random) -> list[tuple]:
         seen.add(code)
         opened = now - rng.randint(1, 150) * DAY
         closed = None
-        if rng.random() < 0.15:  # some closed, many long ago: the purge has work
-            closed = min(now - DAY, opened + rng.randint(5, 120) * DAY)
+        # One case in seven is closed, every other one of them long ago: the purge has
+        # work at every scale, the smallest included, whatever the draw.
+        if len(rows) % 7 == 3:
+            ago = rng.randint(31, 120) if len(rows) % 14 == 3 else rng.randint(1, 30)
+            closed = now - ago * DAY
+            opened = min(opened, closed - rng.randint(5, 120) * DAY)
         languages = ",".join(rng.sample(config.SPOKEN_LANGUAGES[:8], rng.randint(1, 2)))
         kinds = ",".join(rng.sample(config.TASK_KINDS, rng.randint(1, 3)))
         changed = closed or rng.randint(opened, now)
@@ -125,8 +129,10 @@ def _task(case_id: int, case_row: tuple, now: int, rng: random.Random) -> tuple:
     outcome = note = debriefed = None
     if start < now:
         state = "done"
-        if start > now - 14 * DAY and rng.random() < 0.4:
-            state = "staffed"  # a debrief still to write
+        # A debrief still to write: most are written within a day or two of the task.
+        waiting = 0.5 if start > now - 3 * DAY else 0.05 if start > now - 14 * DAY else 0.0
+        if rng.random() < waiting:
+            state = "staffed"
         elif rng.random() < 0.7:
             outcome = rng.choices(("done", "follow_up", "postponed", "did_not_happen", "urgent"),
                                   (80, 8, 6, 4, 2))[0]  # fmt: skip
