@@ -132,8 +132,9 @@ SETTINGS: dict[str, Setting] = {
     "host": Setting("0.0.0.0", _is_host, "an IP address or localhost"),  # noqa: S104
     "port": Setting(8443, _int_range(1, 65535), "a port number from 1 to 65535"),
     # Workers running the app (each with its store connection), however many clients:
-    # one process (one GIL), so more threads add contention and a page cache each, not speed.
-    "threads": Setting(4, _int_range(2, 64), "a number of threads from 2 to 64"),
+    # one process (one GIL), so more threads add contention and a page cache each, not
+    # speed. The front reads and writes for them, so two keep both cores busy.
+    "threads": Setting(2, _int_range(2, 64), "a number of threads from 2 to 64"),
     "timezone": Setting("America/Montreal", _is_zone, "a time zone name like America/Montreal"),
     "default_language": Setting("fr", lambda v: v in LANGUAGES, "one of fr, en, es"),
     "max_request_kib": Setting(128, _int_range(16, 4096), "a size in KiB from 16 to 4096"),
