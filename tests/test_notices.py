@@ -196,3 +196,23 @@ def test_the_board_lists_unseen_changes_soonest_first(team, going):
 def test_merge_keeps_every_kind_once_and_the_latest_of_assigned_or_removed(earlier, later, merged):
     assert notices.merge(earlier, later) == merged
     assert set(merged.split(",")) <= set(notices.KINDS)
+
+
+def test_changes_of_different_kinds_before_looking_all_stay_on_the_notice(team, going):
+    moved = {"start": "08:00", "place": "CISR, Complexe Guy-Favreau"}
+    edit(team, going, **moved)
+    edit(team, going, **moved, meeting_point="Security desk")
+    shown = notice_section(team.clients["ana"])
+    assert "Time: Wed 4 Mar, 09:00–11:00 → Wed 4 Mar, 08:00–10:00" in shown
+    assert "Place: Palais de justice → CISR, Complexe Guy-Favreau" in shown
+    assert "Meeting point: Security desk" in shown
+
+
+def test_a_task_without_instructions_edited_elsewhere_says_nothing_of_instructions(team):
+    code = team.open_case(team.coord)
+    token = team.add_task(team.coord, code, day="2026-03-04", instructions="")
+    post(team.person("ana"), f"/tasks/{token}/signup", page=f"/tasks/{token}")
+    edit(team, token, instructions="", place="CISR, Complexe Guy-Favreau")
+    shown = notice_section(team.clients["ana"])
+    assert "Place: Palais de justice → CISR, Complexe Guy-Favreau" in shown
+    assert "Instructions updated" not in shown

@@ -30,7 +30,7 @@ KINDS = (
 _UNDOES = {"assigned": "removed", "removed": "assigned"}
 # A board is read on a phone: at most this many tasks with unseen changes.
 BOARD_LIMIT = 30
-_WAS = "starts_at, ends_at, place, meeting_point, instructions, urgent, state"
+_WAS = "starts_at, ends_at, place, meeting_point, instructions, urgent"
 
 
 def before_change(conn: Connection, task_id: int) -> Row | None:
@@ -39,7 +39,8 @@ def before_change(conn: Connection, task_id: int) -> Row | None:
 
 
 def changed_kinds(was: Row, now: Row) -> list[str]:
-    """What changed between two readings of before_change(), as notice kinds."""
+    """What an edit changed between two readings of before_change(), as notice kinds
+    (cancelling is not an edit: tasks.cancel gives its own "cancelled" notice)."""
     found = []
     if (was["starts_at"], was["ends_at"]) != (now["starts_at"], now["ends_at"]):
         found.append("time")
@@ -50,8 +51,6 @@ def changed_kinds(was: Row, now: Row) -> list[str]:
         found.append("instructions")
     if now["urgent"] and not was["urgent"]:
         found.append("urgent")
-    if now["state"] == "cancelled" and was["state"] != "cancelled":
-        found.append("cancelled")
     return found
 
 
