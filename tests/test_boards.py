@@ -103,6 +103,21 @@ def test_dormant_cases_are_flagged_after_60_days(team):
     assert busy not in board.split('<h2 id="dormant">')[1]
 
 
+def test_a_dormant_case_shows_its_last_sign_of_life_quietest_first(team):
+    # A case's last sign of life is its own last change or its latest task's start,
+    # whichever is later: the board shows it and lists the quietest first.
+    quiet = team.open_case(team.coord)  # Monday 2 March, no task
+    booked = team.open_case(team.coord)
+    for day in ("2026-03-04", "2026-03-06"):  # its latest task: Friday 6 March
+        team.add_task(team.coord, booked, day=day)
+    team.advance(67 * DAY)
+    section = team.coord.get("/").text.split('<h2 id="dormant">')[1].split("</section>")[0]
+    quiet_at, booked_at = section.index(quiet), section.index(booked)
+    assert quiet_at < booked_at
+    assert "last change Monday 2 March" in section[quiet_at:booked_at]
+    assert "last change Friday 6 March" in section[booked_at:]
+
+
 def test_volunteer_home_ranks_by_language_and_shows_urgent_banner(team):
     code = team.open_case(team.coord)
     team.add_task(team.coord, code, day="2026-03-03", kind="school", languages=["ar"])

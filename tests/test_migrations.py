@@ -17,6 +17,7 @@ EXPECTED_TABLES = {
     "0006_key_slots": {"vault", "unlock_slots"},
     "0007_change_notices": {"change_notices"},
     "0008_backups_status": {"backups_made"},
+    "0009_notices_by_start": set(),  # a column and an index
 }
 
 

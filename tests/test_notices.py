@@ -102,6 +102,8 @@ def test_assigned_and_removed_by_a_coordinator(team, going):
     post(team.coord, f"/tasks/{going}/assign", {"volunteer": "cyd"})
     assert "A coordinator signed you up for this task." in notice_section(cyd)
     assert "Who goes has changed." in notice_section(team.clients["ana"])
+    board = team.coord.get("/").text.split('id="unseen-changes"', 1)[1].split("</section>")[0]
+    assert f"/tasks/{going}" in board and "3 people have not seen it" in board
     post(team.coord, f"/tasks/{going}/unassign", {"volunteer": "cyd"})
     shown = notice_section(cyd)
     assert "You are no longer going" in shown and "signed you up" not in shown
@@ -151,9 +153,10 @@ def test_notices_have_their_own_retention_rule(team, going):
     settings = dict(team.app.config["CASEWORK"])
     conn = team.conn
     assert retention.due(conn, team.now, settings)["change_notices"] == 0
-    # Over once the task has ended (Wednesday 10:00), even before debrief_days.
-    after = team.now + 2 * DAY + 2 * HOUR
-    assert retention.due(conn, after, settings, (CHANGE_NOTICES,)) == {"change_notices": 2}
+    # Over once the task has ended (Wednesday 11:00), even before debrief_days.
+    ends = conn.execute("SELECT ends_at FROM tasks").fetchone()[0]
+    assert retention.due(conn, ends - 1, settings, (CHANGE_NOTICES,))["change_notices"] == 0
+    assert retention.due(conn, ends, settings, (CHANGE_NOTICES,)) == {"change_notices": 2}
     # And never kept longer than a debrief, whatever the task.
     conn.execute("UPDATE tasks SET ends_at = ends_at + 400 * 86400")
     conn.execute("UPDATE tasks SET starts_at = starts_at + 400 * 86400")
@@ -216,3 +219,31 @@ def test_a_task_without_instructions_edited_elsewhere_says_nothing_of_instructio
     shown = notice_section(team.clients["ana"])
     assert "Place: Palais de justice → CISR, Complexe Guy-Favreau" in shown
     assert "Instructions updated" not in shown
+
+
+def test_the_boards_unseen_changes_follow_a_task_moved_to_another_day(team, going):
+    code = team.open_case(team.coord)
+    other = team.add_task(team.coord, code, people_needed="3", day="2026-03-05")
+    post(team.clients["ana"], f"/tasks/{other}/signup", page=f"/tasks/{other}")
+
+    def move(token, day, start="09:00"):
+        page = f"/tasks/{token}/edit"
+        fields = team.task_fields(day=day, start=start)
+        assert post(team.coord, page, fields, page=page).status_code == 302
+
+    def unseen_order():
+        board = team.coord.get("/").text
+        section = board.split('id="unseen-changes"', 1)[1].split("</section>", 1)[0]
+        return sorted((section.index(f"/tasks/{t}"), t) for t in (going, other) if t in section)
+
+    move(going, "2026-03-04", "08:00")
+    move(other, "2026-03-05", "08:00")
+    assert [t for _, t in unseen_order()] == [going, other]
+    move(going, "2026-03-06")  # now after the other one
+    assert [t for _, t in unseen_order()] == [other, going]
+    # Every notice keeps its task's start, whoever was told and whoever was not.
+    stale = team.conn.execute(
+        "SELECT count(*) FROM change_notices n JOIN tasks t ON t.id = n.task_id"
+        " WHERE n.task_starts_at IS NOT t.starts_at"
+    ).fetchone()[0]
+    assert stale == 0 and team.count("change_notices") == 3

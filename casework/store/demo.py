@@ -167,7 +167,8 @@ def _notices(tasks: list[tuple], assignments: list[tuple], now: int, rng: random
         task = tasks[task_id - 1]
         if task[3] > now and rng.random() < 0.02:  # a few: most people look within a day
             was = (task[3] + 3600, task[4] + 3600, task[5])
-            rows.append((task_id, user_id, "time", *was, now - rng.randint(1, 48) * 3600))
+            changed = now - rng.randint(1, 48) * 3600
+            rows.append((task_id, user_id, "time", *was, changed, task[3]))
     return rows
 
 
@@ -212,7 +213,7 @@ def fill(conn: Connection, scale: str, now: int, params: passwords.HashParams, s
         conn.executemany("UPDATE tasks SET state = 'staffed' WHERE id = ?", staffed)
         conn.executemany(
             "INSERT INTO change_notices (task_id, user_id, changes, was_starts_at, was_ends_at,"
-            " was_place, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            " was_place, changed_at, task_starts_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             _notices(task_rows, assignments, now, rng),
         )
         # Creating a task or signing someone up touches its case (cases.touch): an open

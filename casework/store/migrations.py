@@ -16,6 +16,7 @@ MIGRATIONS = (
     "0006_key_slots",
     "0007_change_notices",
     "0008_backups_status",
+    "0009_notices_by_start",
 )
 
 

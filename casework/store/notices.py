@@ -85,9 +85,20 @@ def tell(conn: Connection, task_id: int, user_ids: Iterable[int], kinds, was: Ro
                 continue
             conn.execute(
                 "INSERT OR REPLACE INTO change_notices (task_id, user_id, changes,"
-                " was_starts_at, was_ends_at, was_place, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (task_id, user_id, merge((), kinds), *_former(was), now),
+                " was_starts_at, was_ends_at, was_place, changed_at, task_starts_at)"
+                " SELECT ?, ?, ?, ?, ?, ?, ?, starts_at FROM tasks WHERE id = ?",
+                (task_id, user_id, merge((), kinds), *_former(was), now, task_id),
             )
+
+
+def follow_start(conn: Connection, task_id: int) -> None:
+    """Keep the task's notices at its start (the board reads them in start order); call
+    after any change of its time. Writes nothing when they already are."""
+    conn.execute(
+        "UPDATE change_notices SET task_starts_at = (SELECT starts_at FROM tasks WHERE id = ?1)"
+        " WHERE task_id = ?1 AND task_starts_at IS NOT (SELECT starts_at FROM tasks WHERE id = ?1)",
+        (task_id,),
+    )
 
 
 def _former(was: Row) -> tuple:
@@ -152,16 +163,14 @@ def unseen_on_board(conn: Connection, now: int) -> list[Row]:
     """Upcoming tasks with a change someone going has not seen, soonest (so under 48 h)
     first, with how many people have not seen it."""
     return conn.execute(
-        # Counted per task first (the unseen notices' partial index), the soonest kept,
-        # and only those read in full: grouping after the joins cost half as much again.
+        # The unseen notices in their tasks' start order (one partial index), counted task
+        # by task as they come: the first thirty tasks end the read, however many more.
         "SELECT t.token, t.kind, t.starts_at, c.code AS case_code, s.unseen FROM"
-        " (SELECT u.task_id, u.unseen, t.starts_at FROM"
         " (SELECT n.task_id, count(*) AS unseen FROM change_notices n"
-        " WHERE n.seen_at IS NULL AND EXISTS (SELECT 1 FROM assignments a"
-        " WHERE a.task_id = n.task_id AND a.user_id = n.user_id) GROUP BY n.task_id) u"
-        " JOIN tasks t ON t.id = u.task_id WHERE t.starts_at > ?"
-        " ORDER BY t.starts_at LIMIT ?) s"
-        " JOIN tasks t ON t.id = s.task_id JOIN cases c ON c.id = t.case_id"
-        " ORDER BY s.starts_at",
+        " WHERE n.seen_at IS NULL AND n.task_starts_at > ? AND EXISTS (SELECT 1"
+        " FROM assignments a WHERE a.task_id = n.task_id AND a.user_id = n.user_id)"
+        " GROUP BY n.task_starts_at, n.task_id ORDER BY n.task_starts_at, n.task_id"
+        " LIMIT ?) s JOIN tasks t ON t.id = s.task_id JOIN cases c ON c.id = t.case_id"
+        " ORDER BY t.starts_at, t.id",
         (now, BOARD_LIMIT),
     ).fetchall()

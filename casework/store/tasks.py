@@ -166,6 +166,7 @@ def update(conn: Connection, task: Row, details: TaskDetails, now: int, actor_id
         if done:
             changed = notices.changed_kinds(was, notices.before_change(conn, task["id"]))
             notices.tell_going(conn, task["id"], changed, was, now, besides=(actor_id,))
+            notices.follow_start(conn, task["id"])
             cases.touch(conn, task["case_id"], now)
             audit.record(conn, now, actor_id, "task.updated", f"task:{task['id']}")
     return bool(done)
