@@ -5,6 +5,7 @@ The store-level behaviour (unlocking, rotation, upgrade) is in test_key_slots.py
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
 
@@ -345,3 +346,14 @@ def test_the_master_key_of_an_edited_file_is_overwritten_before_refusing(monkeyp
         slots.open_file(file, credential)
     assert len(wiped) == 2  # the slot's private key, then the master key it opened
     assert all(isinstance(b, bytearray) and len(b) == 32 and not any(b) for b in wiped)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("kind", "wizard"), ("public_key", base64.b64encode(bytes(31)).decode())],
+)
+def test_a_slot_of_no_known_kind_or_with_a_short_key_is_damage(field, value):
+    body = json.loads(slots.dumps(make_file([slots.operator("operator passphrase")])))
+    body["slots"][0][field] = value  # each alone: the rest of the slot is whole
+    with pytest.raises(slots.SlotProblem, match="damaged"):
+        slots.loads(json.dumps(body).encode())
