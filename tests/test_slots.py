@@ -222,8 +222,9 @@ def test_a_slot_moved_into_another_stores_file_does_not_open():
     "data", [b"", b"{", b'{"format": "other"}', b"\x00" * 100, b'{"format": "casework-slots-1"}']
 )
 def test_a_damaged_file_says_so(data):
-    with pytest.raises(slots.SlotProblem, match="damaged"):
+    with pytest.raises(slots.SlotProblem) as raised:
         slots.loads(data)
+    assert str(raised.value) == "the slot file is damaged or cut short"
 
 
 def test_a_truncated_file_says_so():
@@ -357,3 +358,9 @@ def test_a_slot_of_no_known_kind_or_with_a_short_key_is_damage(field, value):
     body["slots"][0][field] = value  # each alone: the rest of the slot is whole
     with pytest.raises(slots.SlotProblem, match="damaged"):
         slots.loads(json.dumps(body).encode())
+
+
+def test_a_store_id_is_128_random_bits_in_hex():
+    ids = {slots.new_store_id() for _ in range(20)}
+    assert len(ids) == 20
+    assert all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
