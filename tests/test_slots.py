@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import errno
 import json
 import os
 
@@ -369,3 +370,16 @@ def test_a_store_id_is_128_random_bits_in_hex():
     ids = {slots.new_store_id() for _ in range(20)}
     assert len(ids) == 20
     assert all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
+
+
+def test_a_full_disk_while_writing_the_file_is_reported_as_such(tmp_path, monkeypatch):
+    # The temporary file could not even be created: the error is the disk's, not a
+    # missing temporary file's, so that the operator is told the disk is full.
+    def full(*_args, **_kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(slots.os, "open", full)
+    with pytest.raises(OSError) as raised:
+        slots.write(tmp_path / slots.SLOT_FILE, make_file([slots.operator("operator passphrase")]))
+    assert raised.value.errno == errno.ENOSPC
+    assert list(tmp_path.iterdir()) == []
