@@ -247,3 +247,15 @@ def test_the_boards_unseen_changes_follow_a_task_moved_to_another_day(team, goin
         " WHERE n.task_starts_at IS NOT t.starts_at"
     ).fetchone()[0]
     assert stale == 0 and team.count("change_notices") == 3
+
+
+def test_a_new_change_reaches_everyone_going_whether_or_not_they_looked(team, going):
+    edit(team, going, start="08:00")
+    ana, ben = team.clients["ana"], team.clients["ben"]
+    post(ben, f"/notices/{going}/seen")  # ben looked; ana did not
+    edit(team, going, start="08:00", place="CISR, Complexe Guy-Favreau")
+    for_ana, for_ben = notice_section(ana), notice_section(ben)
+    assert "Time: Wed 4 Mar, 09:00–11:00 → Wed 4 Mar, 08:00–10:00" in for_ana
+    assert "Place: Palais de justice → CISR, Complexe Guy-Favreau" in for_ana
+    assert "Place: Palais de justice → CISR, Complexe Guy-Favreau" in for_ben
+    assert "Time:" not in for_ben
