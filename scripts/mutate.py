@@ -54,7 +54,8 @@ class Outcome:
 
 # Our SQL writes its keywords in capitals: a literal holding one of them is SQL.
 _SQL_WORD = re.compile(
-    r"\b(SELECT|INSERT|UPDATE|DELETE|FROM|WHERE|JOIN|EXISTS|SET|AND|OR|IN|PRAGMA)\b"
+    r"\b(SELECT|INSERT|UPDATE|DELETE|FROM|WHERE|JOIN|EXISTS|SET|AND|OR|IN|PRAGMA"
+    r"|ORDER BY|GROUP BY|LIMIT|IS NOT NULL|IS NULL)\b"
 )
 
 
