@@ -10,6 +10,7 @@ import dataclasses
 import errno
 import json
 import os
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -383,3 +384,42 @@ def test_a_full_disk_while_writing_the_file_is_reported_as_such(tmp_path, monkey
         slots.write(tmp_path / slots.SLOT_FILE, make_file([slots.operator("operator passphrase")]))
     assert raised.value.errno == errno.ENOSPC
     assert list(tmp_path.iterdir()) == []
+
+
+# --- the file format stays readable ------------------------------------------------------
+
+# A slot file written by this version (tests/data/slot-file-1.json, test secrets only,
+# cheap costs): every later version must open it with the same credentials, so the
+# derivations, bindings and MAC of format "casework-slots-1" cannot drift unnoticed.
+WRITTEN = Path(__file__).parent / "data" / "slot-file-1.json"
+WRITTEN_WITH = [
+    slots.operator("operator passphrase"),
+    slots.coordinator("River", "a coordinator's password"),
+    slots.recovery(bytes(range(100, 132))),
+    slots.key_file(bytes(range(200, 232))),
+]
+
+
+@pytest.mark.parametrize("credential", WRITTEN_WITH, ids=lambda c: c.kind)
+def test_a_slot_file_written_by_an_earlier_version_still_opens(credential):
+    file = slots.read(WRITTEN)
+    slots.verify(file, MASTER)
+    opened = slots.open_file(file, credential)
+    assert opened is not None and bytes(opened.master) == MASTER
+    assert opened.slot.kind == credential.kind
+    wrong = dataclasses.replace(credential, secret=credential.secret + b"!")
+    assert slots.open_file(file, wrong) is None
+
+
+def test_new_slots_have_their_own_salt_and_id_and_a_cost_only_for_passwords():
+    people = [slots.operator("operator passphrase"), slots.recovery(bytes(range(32)))]
+    file = make_file([*people, slots.key_file(bytes(range(1, 33)))])
+    assert [slot.kdf is not None for slot in file.slots] == [True, False, False]
+    assert all(len(s.salt) == slots.SALT_BYTES and len(s.id) == 16 for s in file.slots)
+    assert len({s.id for s in file.slots}) == len({s.salt for s in file.slots}) == 3
+
+
+def test_a_new_slots_private_key_is_overwritten_once_boxed(monkeypatch):
+    wiped = _wiped_buffers(monkeypatch)
+    make_file([slots.operator("operator passphrase")])
+    assert len(wiped) == 1 and isinstance(wiped[0], bytearray) and not any(wiped[0])
