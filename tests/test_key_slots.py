@@ -166,9 +166,12 @@ def test_unlock_attempts_are_throttled_per_pseudonym_across_addresses(app, team)
 def test_two_coordinators_unlocking_at_once_unseal_once(app, team):
     seal(app)
     results = []
+    # The clock moves once, before the race: each code is for the time both attempts see.
+    when = later(app)
+    codes = {h: totp.code_at(team.people[h].secret, when) for h in ("ash", "birch")}
 
     def attempt(handle):
-        results.append(coordinator_unlock(app, team, handle)[1].status_code)
+        results.append(coordinator_unlock(app, team, handle, code=codes[handle])[1].status_code)
 
     threads = [threading.Thread(target=attempt, args=(h,)) for h in ("ash", "birch")]
     for thread in threads:
