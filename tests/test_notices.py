@@ -259,3 +259,19 @@ def test_a_new_change_reaches_everyone_going_whether_or_not_they_looked(team, go
     assert "Place: Palais de justice → CISR, Complexe Guy-Favreau" in for_ana
     assert "Place: Palais de justice → CISR, Complexe Guy-Favreau" in for_ben
     assert "Time:" not in for_ben
+
+
+def test_the_boards_unseen_changes_show_five_then_the_rest_behind_show_all(team):
+    code = team.open_case(team.coord)
+    ana = team.person("ana")
+    for day in range(3, 10):
+        token = team.add_task(team.coord, code, day=f"2026-03-{day:02d}")
+        post(ana, f"/tasks/{token}/signup", page=f"/tasks/{token}")
+        page = f"/tasks/{token}/edit"
+        moved = team.task_fields(day=f"2026-03-{day:02d}", start="08:00")
+        assert post(team.coord, page, moved, page=page).status_code == 302
+    board = team.coord.get("/").text
+    section = board.split('id="unseen-changes"', 1)[1].split("</section>", 1)[0]
+    shown, rest = section.split("<details", 1)
+    assert shown.count("<li>") == 5 and rest.count("<li>") == 2 and "Show all (7)" in rest
+    assert shown.count("in less than 48 hours") == 2  # Tuesday and Wednesday 08:00
