@@ -5,12 +5,15 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from helpers.accounts import insert_user
-from helpers.forms import csrf_token
+from helpers.accounts import Accounts, insert_user, stored_account
+from helpers.forms import csrf_token, post
+from helpers.instance import NOW, PASSWORD
 
 from casework import create_app
 from casework.store import sessions as stored
 from casework.store.db import transaction
+from casework.web import lifecycle
+from casework.web.sessions import USER_KEY, ServerSession, hash_session_id
 
 
 def session_cookie(client, name="casework"):
@@ -133,3 +136,135 @@ def test_ending_everyones_sessions_is_counted_and_audited(conn):
         (3000, None, "store.locked", ""),
         (3001, river, "store.unlocked", "restore"),
     ]
+
+
+# --- the web side: rotation, limits to the second, last seen, deletion ----------------
+
+
+def seen_at(conn, client) -> int:
+    id_hash = hash_session_id(session_cookie(client))
+    return conn.execute("SELECT seen_at FROM sessions WHERE id_hash = ?", (id_hash,)).fetchone()[0]
+
+
+def test_changing_the_password_gives_this_device_a_new_session_id(accounts, app, client):
+    accounts.create("river", "volunteer")
+    accounts.signin("river")
+    before = session_cookie(client)
+    new = "another long enough secret"
+    post(client, "/profile/password", {"current": PASSWORD, "password": new, "confirm": new})
+    after = session_cookie(client)
+    assert before and after and before != after
+    assert client.get("/").status_code == 200  # this device goes on under the new id
+    thief = app.test_client()
+    thief.set_cookie("casework", before)
+    assert thief.get("/").status_code == 302  # the id it had before no longer signs in
+
+
+def test_signing_in_forgets_the_signed_out_session_it_started_from(accounts, app, client, clock):
+    accounts.create("river")
+    client.get("/signin")
+    before = hash_session_id(session_cookie(client))
+    table = app.session_interface.signed_out
+    assert table.get(before, clock[0], 3600) is not None
+    accounts.signin("river")
+    assert table.get(before, clock[0], 3600) is None
+
+
+def test_signing_out_ends_the_stored_session_and_changes_the_id(accounts, app, client, conn):
+    accounts.create("river", "volunteer")
+    accounts.signin("river")
+    mine = session_cookie(client)
+    assert hash_session_id(mine) in hashes(conn)
+    client.post("/signout", data={"csrf_token": csrf_token(client.get("/"))})
+    assert hash_session_id(mine) not in hashes(conn)
+    # The "signed out" message lives in a new signed-out session, under a new id.
+    assert session_cookie(client) not in (None, mine)
+    assert hash_session_id(session_cookie(client)) not in hashes(conn)
+
+
+@pytest.mark.parametrize(
+    ("minutes", "hours"),
+    [(30, 12), (5, 1)],
+    ids=["defaults", "shorter"],
+)
+def test_session_limits_hold_to_the_second(instance, store_key, minutes, hours):
+    app = create_app(instance, key=bytearray(store_key), testing=True)
+    settings = app.config["CASEWORK"]
+    settings["sessions.idle_minutes"], settings["sessions.absolute_hours"] = minutes, hours
+    now = [NOW]
+    app.config["CASEWORK_CLOCK"] = lambda: now[0]
+    try:
+        client = app.test_client()
+        accounts = Accounts(app, client)
+        accounts.create("river", "volunteer")
+        accounts.signin("river")
+        now[0] += minutes * 60  # idle exactly as long as allowed: still signed in
+        assert client.get("/").status_code == 200
+        now[0] += minutes * 60 + 1  # one second longer: signed out
+        assert client.get("/").status_code == 302
+
+        accounts.signin("river")
+        started = now[0]
+        while now[0] + minutes * 60 < started + hours * 3600:
+            now[0] += minutes * 60
+            assert client.get("/").status_code == 200
+        now[0] = started + hours * 3600  # exactly the absolute limit: still signed in
+        assert client.get("/").status_code == 200
+        now[0] += 1  # one second past it, however active: signed out
+        assert client.get("/").status_code == 302
+    finally:
+        app.extensions["casework_store"].lock()
+
+
+def test_last_seen_is_written_at_most_once_a_minute(accounts, client, clock, conn):
+    accounts.create("river", "volunteer")
+    accounts.signin("river")
+    assert client.get("/").status_code == 200  # the home page after sign-in
+    first = seen_at(conn, client)
+    clock[0] += 59
+    assert client.get("/").status_code == 200
+    assert seen_at(conn, client) == first  # a read within the minute writes nothing
+    clock[0] += 1
+    assert client.get("/").status_code == 200
+    assert seen_at(conn, client) == first + 60  # a minute on: last seen moves
+
+
+def test_a_cookie_that_is_not_ascii_is_a_signed_out_visit(client):
+    client.set_cookie("casework", "é" * 40)
+    response = client.get("/signin")
+    assert response.status_code == 200
+    assert session_cookie(client) != "é" * 40  # a fresh session of its own
+
+
+def test_a_response_that_sets_the_session_cookie_varies_on_cookie(client):
+    response = client.get("/signin")
+    assert "casework=" in response.headers["Set-Cookie"]
+    assert response.headers["Vary"] == "Cookie"
+
+
+def test_a_store_locked_mid_request_deletes_the_host_cookie_with_its_attributes(tls_app):
+    conn = tls_app.extensions["casework_store"].conn()
+    user = stored_account(conn, "river", "volunteer", NOW)
+    session = ServerSession({USER_KEY: user.public_id}, "s" * 43, in_store=True, seen_at=NOW)
+    with tls_app.test_request_context("/", base_url="https://localhost"):
+        lifecycle.lock_store(tls_app, "manual")  # Lock now, while this request ran
+        response = tls_app.response_class()
+        tls_app.session_interface.save_session(tls_app, session, response)
+    [deletion] = response.headers.getlist("Set-Cookie")
+    attributes = {part.strip() for part in deletion.split(";")}
+    assert deletion.startswith("__Host-casework=;")
+    # A browser only deletes a __Host- cookie when the deletion has the same attributes.
+    assert {"Secure", "HttpOnly", "Path=/", "SameSite=Strict", "Max-Age=0"} <= attributes
+
+
+def test_a_signed_in_session_saved_without_an_id_gets_a_new_one(app, conn):
+    user_id = insert_user(conn, "river", "volunteer", public_id="pub-river")
+    assert user_id
+    interface = app.session_interface
+    session = ServerSession({USER_KEY: "pub-river"})
+    with app.test_request_context("/"):
+        response = app.response_class()
+        interface.save_session(app, session, response)
+    assert session.sid and len(session.sid) >= 40
+    assert hashes(conn) == {hash_session_id(session.sid)}
+    assert f"casework={session.sid}" in response.headers["Set-Cookie"]

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from typing import Any
 
 from flask import Flask, Request, Response, request
 from flask.sessions import SessionInterface, SessionMixin
@@ -38,22 +37,31 @@ def hash_session_id(sid: str) -> str:
 class ServerSession(CallbackDict, SessionMixin):
     """A session whose data stays on the server; ``rotate()`` asks for a fresh id."""
 
-    def __init__(self, initial: dict | None = None, sid: str | None = None, **meta: Any) -> None:
+    def __init__(
+        self,
+        initial: dict | None = None,
+        sid: str | None = None,
+        *,
+        in_store: bool = False,
+        seen_at: int = 0,
+    ) -> None:
         def on_update(_: CallbackDict) -> None:
             self.modified = True
 
         super().__init__(initial, on_update)
         self.sid = sid
-        self.in_store = meta.get("in_store", False)
-        self.seen_at = meta.get("seen_at", 0)
+        self.in_store = in_store  # a signed-in session loaded from the store
+        self.seen_at = seen_at  # its last seen time, as stored
         self.modified = False
         self.rotate_requested = False
         self.save_failed = False
 
     def rotate(self) -> None:
-        """Issue a new id at the next save (at sign-in: no session fixation)."""
+        """Issue a new id at the next save (at sign-in: no session fixation).
+
+        The save reads this before anything else, whether or not the data changed.
+        """
         self.rotate_requested = True
-        self.modified = True
 
 
 class ServerSessionInterface(SessionInterface):
