@@ -271,3 +271,44 @@ def test_the_board_opens_with_a_summary_and_shows_each_sections_first_items(team
     shown, rest = section.split("<details")
     assert shown.count('class="card') == 5 and rest.count('class="card') == 3
     assert "Show all (8)" in rest
+
+
+def section(page: str, section_id: str) -> str:
+    """The HTML of one section of a page ('' when the page does not have it)."""
+    if f'id="{section_id}"' not in page:
+        return ""
+    return page.split(f'id="{section_id}"', 1)[1].split("</section>", 1)[0]
+
+
+def test_the_longest_task_stays_on_top_of_ones_home_until_its_last_minute(team):
+    code = team.open_case(team.coord)
+    ana = team.person("ana")
+    token = team.add_task(team.coord, code, day="2026-03-03", start="09:00", duration="480")
+    post(ana, f"/tasks/{token}/signup", page=f"/tasks/{token}")
+    starts_at = team.conn.execute("SELECT starts_at FROM tasks WHERE token = ?", (token,))
+    team.advance(starts_at.fetchone()[0] + 8 * HOUR - 1 - team.now)  # under way, 7 h 59 in
+    assert token in section(ana.get("/").text, "days")
+    team.advance(1)  # over: a debrief to write, no longer a task to go to
+    home = ana.get("/").text
+    assert token not in section(home, "days") and token in home
+
+
+def test_a_task_moved_to_another_day_moves_on_the_pages_of_those_going(team):
+    code = team.open_case(team.coord)
+    ana = team.person("ana")
+    moved = team.add_task(team.coord, code, day="2026-03-05", kind="medical")
+    stays = team.add_task(team.coord, code, day="2026-03-12", kind="school")
+    for token in (moved, stays):
+        post(ana, f"/tasks/{token}/signup", page=f"/tasks/{token}")
+    mine = section(ana.get("/").text, "mine")
+    assert mine.index(moved) < mine.index(stays)
+    edit = f"/tasks/{moved}/edit"
+    response = post(team.coord, edit, team.task_fields(day="2026-03-20", kind="medical"), page=edit)
+    assert response.status_code == 302
+    mine = section(ana.get("/").text, "mine")
+    assert mine.index(stays) < mine.index(moved) and "20 Mar" in mine
+    assert moved in ana.get("/week?day=2026-03-20").text
+    assert moved not in ana.get("/week?day=2026-03-05").text
+    # Debriefs follow the new time too: once it is over, it asks for one.
+    team.advance(20 * DAY)
+    assert moved in section(ana.get("/").text, "debriefs")

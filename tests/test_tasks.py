@@ -6,6 +6,8 @@ import pytest
 from helpers.forms import post
 from helpers.instance import TEAM_NOW
 
+from casework.store import tasks
+
 HOUR = 3600
 
 
@@ -205,3 +207,21 @@ def test_cancelling_asks_first_and_a_get_changes_nothing(team, case_code):
     assert page.status_code == 200
     assert "1 person is going" in page.text
     assert team.conn.execute("SELECT state FROM tasks").fetchone()[0] == "open"
+
+
+@pytest.mark.parametrize(
+    ("minutes", "kept"),
+    [(0, False), (-30, False), (1, True), (24 * 60, True), (24 * 60 + 1, False)],
+)
+def test_a_task_ends_after_it_starts_and_within_a_day(minutes, kept):
+    # Home pages find a person's tasks under way among those started within a day.
+    def details():
+        return tasks.TaskDetails(
+            "hearing", TEAM_NOW, TEAM_NOW + minutes * 60, "court", "", 1, [], "", False
+        )
+
+    if kept:
+        assert details().ends_at - details().starts_at == minutes * 60
+    else:
+        with pytest.raises(ValueError, match="within a day"):
+            details()

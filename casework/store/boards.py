@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from casework.store import retention_rules
+from casework.store import retention_rules, tasks
 from casework.store.db import Connection, Row
 
 URGENT_WINDOW = 48 * 3600
@@ -71,12 +71,14 @@ def dormant_cases(conn: Connection, now: int, flag_days: int) -> list[Row]:
 def my_next_tasks(conn: Connection, user_id: int, now: int, limit: int = BOARD_LIMIT) -> list[Row]:
     """A person's tasks not over at ``now``, soonest first (at most ``limit``), with where
     to meet: they are going, they see it all."""
+    # From the person's assignments in start order (one index range that stops at
+    # ``limit``), beginning with those started within the longest a task lasts.
     return conn.execute(
         f"SELECT {_SUMMARY}, t.meeting_point FROM assignments m"  # noqa: S608
         " JOIN tasks t ON t.id = m.task_id"
-        " WHERE m.user_id = ? AND t.ends_at > ? AND t.state IN ('open', 'staffed')"
-        " ORDER BY t.starts_at LIMIT ?",
-        (user_id, now, limit),
+        " WHERE m.user_id = ? AND m.task_starts_at > ? AND t.ends_at > ?"
+        " AND t.state IN ('open', 'staffed') ORDER BY m.task_starts_at, m.task_id LIMIT ?",
+        (user_id, now - tasks.LONGEST, now, limit),
     ).fetchall()
 
 
@@ -96,12 +98,11 @@ def awaiting_debrief(conn: Connection, user_id: int, now: int, days: int = 14) -
     """A volunteer's past tasks of the last ``days`` with no debrief yet: what the card
     asking for the debrief shows (no count of who went: it is over)."""
     return conn.execute(
-        # "+": from the person's own assignments (a few hundred at most), not from every
-        # task of the last two weeks probed for this person.
+        # The person's assignments of those days only, from their index by start.
         "SELECT t.token, t.kind, t.starts_at FROM assignments m JOIN tasks t ON t.id = m.task_id"
-        " WHERE m.user_id = ? AND +t.starts_at <= ? AND +t.starts_at > ?"
-        " AND t.outcome IS NULL AND +t.state IN ('open', 'staffed')"
-        " ORDER BY t.starts_at DESC LIMIT ?",
+        " WHERE m.user_id = ? AND m.task_starts_at <= ? AND m.task_starts_at > ?"
+        " AND t.outcome IS NULL AND t.state IN ('open', 'staffed')"
+        " ORDER BY m.task_starts_at DESC, m.task_id DESC LIMIT ?",
         (user_id, now, now - days * DAY, BOARD_LIMIT),
     ).fetchall()
 
@@ -160,6 +161,7 @@ def week(conn: Connection, start: int, end: int, user_id: int | None) -> list[Ro
     return conn.execute(
         f"SELECT {_SUMMARY}, NULL AS case_code FROM assignments m"  # noqa: S608
         " JOIN tasks t ON t.id = m.task_id"
-        " WHERE m.user_id = ? AND t.starts_at >= ? AND t.starts_at < ? ORDER BY t.starts_at",
+        " WHERE m.user_id = ? AND m.task_starts_at >= ? AND m.task_starts_at < ?"
+        " ORDER BY m.task_starts_at, m.task_id",
         (user_id, start, end),
     ).fetchall()

@@ -154,7 +154,7 @@ def _assign(tasks: list[tuple], volunteer_ids: list[int], now: int, rng: random.
         needed, start = row[7], row[3]
         taking = needed if start < now else rng.randint(0, needed)
         for user_id in rng.sample(volunteer_ids, min(taking, len(volunteer_ids))):
-            assignments.append((task_id, user_id, row[12], None))
+            assignments.append((task_id, user_id, row[12], None, start))
         if start >= now and taking == needed:
             staffed.append((task_id,))
     return assignments, staffed
@@ -163,7 +163,7 @@ def _assign(tasks: list[tuple], volunteer_ids: list[int], now: int, rng: random.
 def _notices(tasks: list[tuple], assignments: list[tuple], now: int, rng: random.Random):
     """Some upcoming tasks moved by an hour that the people going have not seen yet."""
     rows = []
-    for task_id, user_id, _assigned_at, _by in assignments:
+    for task_id, user_id, *_ in assignments:
         task = tasks[task_id - 1]
         if task[3] > now and rng.random() < 0.02:  # a few: most people look within a day
             was = (task[3] + 3600, task[4] + 3600, task[5])
@@ -206,8 +206,8 @@ def fill(conn: Connection, scale: str, now: int, params: passwords.HashParams, s
         )
         assignments, staffed = _assign(task_rows, volunteer_ids, now, rng)
         conn.executemany(
-            "INSERT INTO assignments (task_id, user_id, assigned_at, assigned_by)"
-            " VALUES (?, ?, ?, ?)",
+            "INSERT INTO assignments (task_id, user_id, assigned_at, assigned_by, task_starts_at)"
+            " VALUES (?, ?, ?, ?, ?)",
             assignments,
         )
         conn.executemany("UPDATE tasks SET state = 'staffed' WHERE id = ?", staffed)

@@ -17,6 +17,7 @@ MIGRATIONS = (
     "0007_change_notices",
     "0008_backups_status",
     "0009_notices_by_start",
+    "0010_assignments_by_start",
 )
 
 

@@ -27,8 +27,8 @@ class StaffingProblem(Exception):
 # One statement decides: the place is taken only if, at this instant inside the write
 # lock, the task is open, upcoming, its case open and fewer people are assigned than needed.
 _TAKE_PLACE = (
-    "INSERT INTO assignments (task_id, user_id, assigned_at, assigned_by)"
-    " SELECT t.id, ?, ?, ? FROM tasks t JOIN cases c ON c.id = t.case_id"
+    "INSERT INTO assignments (task_id, user_id, assigned_at, assigned_by, task_starts_at)"
+    " SELECT t.id, ?, ?, ?, t.starts_at FROM tasks t JOIN cases c ON c.id = t.case_id"
     " WHERE t.id = ? AND t.state = 'open' AND c.state = 'open' AND t.starts_at > ?"
     " AND (SELECT count(*) FROM assignments a WHERE a.task_id = t.id) < t.people_needed"
     " AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.task_id = t.id AND a.user_id = ?)"

@@ -21,6 +21,11 @@ TASK_COLUMNS = (
 )
 
 
+# No task lasts longer (the form offers at most 8 hours): a person's tasks not over at a
+# time are among those that started less than this before it (boards.my_next_tasks).
+LONGEST = 24 * 3600
+
+
 @dataclass(frozen=True)
 class TaskDetails:
     """What a coordinator writes about a task (validated by the form)."""
@@ -34,6 +39,10 @@ class TaskDetails:
     languages: list[str]
     instructions: str
     urgent: bool
+
+    def __post_init__(self) -> None:
+        if not 0 < self.ends_at - self.starts_at <= LONGEST:
+            raise ValueError("a task ends after it starts, within a day")
 
 
 @dataclass(frozen=True)
