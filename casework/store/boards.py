@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
+import operator
+
 from casework.store import retention_rules, tasks
 from casework.store.db import Connection, Row
 
@@ -110,30 +113,73 @@ def awaiting_debrief(conn: Connection, user_id: int, now: int, days: int = 14) -
 def open_for(conn: Connection, user_id: int, now: int, languages: str, limit: int) -> list[Row]:
     """Open upcoming tasks a volunteer could take, ranked by language match.
 
-    Ranks the next few hundred open tasks by start time (an index range): urgent first,
-    then those needing a language the volunteer speaks (or none), then soonest; reads the
-    full summary of only the ``limit`` it keeps. One statement: ranking in Python cost
-    twice as much, most of it in building rows for every candidate.
+    Among the next OPEN_TASK_SCAN open tasks of open cases that are not already the
+    volunteer's: urgent first, then those needing a language the volunteer speaks (or
+    none), then the rest; soonest first within each. Every home ranks the same next open
+    tasks, so they are read once per change of the store (``_open_tasks``) and each home
+    only leaves out the person's own; the full summary is read for the ``limit`` kept.
     """
-    spoken = [code for code in (languages or "").split(",") if code]
-    # Stored languages are comma-separated codes: ",es," found in ",fr,es," is a match.
-    speaks = " OR ".join(["instr(',' || n.languages || ',', ?) > 0"] * len(spoken)) or "0"
-    # Only fixed fragments and "?" placeholders are formatted in: the codes are bound.
-    ranked = (
-        "SELECT n.id, n.urgent, n.starts_at,"  # noqa: S608
-        f" CASE WHEN n.languages = '' THEN 1 WHEN {speaks} THEN 2 ELSE 0 END AS fit"
-        " FROM (SELECT t.id, t.urgent, t.languages, t.starts_at FROM tasks t"
-        " JOIN cases c ON c.id = t.case_id"
-        " WHERE t.state = 'open' AND t.starts_at > ? AND c.state = 'open'"
-        " AND NOT EXISTS (SELECT 1 FROM assignments m WHERE m.task_id = t.id AND m.user_id = ?)"
-        " ORDER BY t.starts_at, t.id LIMIT ?) n"
-        " ORDER BY n.urgent DESC, fit DESC, n.starts_at, n.id LIMIT ?"
-    )
+    mine = {
+        row[0]
+        for row in conn.execute(
+            "SELECT task_id FROM assignments WHERE user_id = ? AND task_starts_at > ?",
+            (user_id, now),
+        )
+    }
+    spoken = {code for code in (languages or "").split(",") if code}
+    window = []
+    for task in _open_tasks(conn, now, OPEN_TASK_SCAN + len(mine)):
+        if task[0] not in mine:
+            window.append(task)
+            if len(window) == OPEN_TASK_SCAN:
+                break
+
+    def rank(task: tuple[int, int, str, int]) -> tuple:
+        task_id, urgent, needed, starts_at = task
+        fit = 1 if not needed else 2 if spoken.intersection(needed.split(",")) else 0
+        return -urgent, -fit, starts_at, task_id
+
+    chosen = [task[0] for task in sorted(window, key=rank)[:limit]]
+    if not chosen:
+        return []
+    # Only "(?, ?)" placeholders are formatted in: the ids and their ranks are bound.
+    values = ", ".join(["(?, ?)"] * len(chosen))
     return conn.execute(
-        f"SELECT {_SUMMARY} FROM ({ranked}) r JOIN tasks t ON t.id = r.id"  # noqa: S608
-        " ORDER BY r.urgent DESC, r.fit DESC, r.starts_at, r.id",
-        (*(f",{code}," for code in spoken), now, user_id, OPEN_TASK_SCAN, limit),
+        f"WITH chosen (id, rank) AS (VALUES {values})"  # noqa: S608
+        f" SELECT {_SUMMARY} FROM chosen JOIN tasks t ON t.id = chosen.id ORDER BY chosen.rank",
+        [value for rank, task_id in enumerate(chosen) for value in (task_id, rank)],
     ).fetchall()
+
+
+# How many of the next open tasks a connection keeps for the homes (read again when the
+# store changes, or when time or one person's own tasks use up what is kept).
+OPEN_TASKS_KEPT = 4 * OPEN_TASK_SCAN
+
+
+def _open_tasks(conn: Connection, now: int, needed: int) -> list[tuple[int, int, str, int]]:
+    """(id, urgent, languages, starts_at) of the open tasks of open cases starting after
+    ``now``, soonest first: at least ``needed`` of them, or all there are."""
+    version = conn.version()
+    kept = conn.kept.get("open_tasks")
+    if kept is not None:
+        read_version, read_at, tasks, every_one = kept
+        if read_version == version and read_at <= now:
+            first = bisect.bisect_right(tasks, now, key=operator.itemgetter(3))
+            if every_one or len(tasks) - first >= needed:
+                return tasks[first:]
+    read = max(needed, OPEN_TASKS_KEPT)
+    tasks = [
+        tuple(row)
+        for row in conn.execute(
+            "SELECT t.id, t.urgent, t.languages, t.starts_at FROM tasks t"
+            " JOIN cases c ON c.id = t.case_id"
+            " WHERE t.state = 'open' AND t.starts_at > ? AND c.state = 'open'"
+            " ORDER BY t.starts_at, t.id LIMIT ?",
+            (now, read),
+        )
+    ]
+    conn.kept["open_tasks"] = (version, now, tasks, len(tasks) < read)
+    return tasks
 
 
 def urgent_open_count(conn: Connection, now: int) -> int:

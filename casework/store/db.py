@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import sqlcipher3
 from sqlcipher3 import dbapi2
@@ -24,7 +25,24 @@ IntegrityError = dbapi2.IntegrityError
 OperationalError = dbapi2.OperationalError
 DatabaseError = dbapi2.DatabaseError
 Row = dbapi2.Row
-Connection = dbapi2.Connection
+
+
+class Connection(dbapi2.Connection):
+    """A keyed connection that can keep what its reads computed, while nothing changed.
+
+    ``kept`` holds such results by name, each with the ``version()`` it was read at.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kept: dict[str, Any] = {}
+
+    def version(self) -> tuple[int, int]:
+        """Equal between two calls only if the store did not change in between: any commit
+        by another connection or process moves ``data_version``, and every row this
+        connection writes moves ``total_changes`` (committed or not)."""
+        return self.execute("PRAGMA data_version").fetchone()[0], self.total_changes
+
 
 KEY_BYTES = 32
 _HEX_KEY = re.compile(r"[0-9a-f]{64}")
@@ -92,7 +110,11 @@ def connect(path: Path | str, key: bytes | bytearray | None) -> Connection:
     ``key=None`` opens without encryption: only the benchmark's comparison uses it.
     """
     conn = sqlcipher3.connect(
-        str(path), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+        str(path),
+        isolation_level=None,
+        check_same_thread=False,
+        timeout=BUSY_TIMEOUT_MS / 1000,
+        factory=Connection,
     )
     try:
         conn.row_factory = Row
