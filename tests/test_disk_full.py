@@ -18,14 +18,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from helpers.accounts import Accounts, Team
-from helpers.forms import post
+from helpers.forms import csrf_token, post
 from helpers.instance import CHEAP_CONFIG, CHEAP_KDF, PASSPHRASE
 
 from casework import create_app
 from casework.cli import cli
 from casework.store import db
 from casework.vault.store import Store
-from casework.web import lifecycle
+from casework.web import errors, lifecycle
 
 DISK_FULL_EN = "The server's disk is full"
 NOTHING_SAVED_EN = "Nothing was saved: tell a coordinator."
@@ -205,3 +205,67 @@ def run_on():
         return CliRunner().invoke(cli, ["--instance", str(instance), *args], input=stdin)
 
     return invoke
+
+
+# --- saving the session on a full disk ------------------------------------------------
+
+
+def refuse_session_saves(conn, message: str = "database or disk is full") -> None:
+    """Every later save of a stored session fails on this connection, with ``message``."""
+    conn.execute(
+        "CREATE TEMP TRIGGER refuse_session_saves BEFORE UPDATE ON sessions"
+        f" BEGIN SELECT RAISE(ABORT, '{message}'); END"
+    )
+
+
+def test_a_page_read_while_last_seen_cannot_be_saved_is_served_and_counted(team, caplog):
+    volunteer = team.person("river")
+    team.now += 120  # past the "last seen" resolution: the refresh must write
+    refuse_session_saves(team.conn)
+    caplog.set_level(logging.INFO)
+    assert volunteer.get("/").status_code == 200
+    assert errors.disk_alarm(team.app).refused == 1
+    assert "disk full: a write was refused (1 so far)" in caplog.text
+
+
+def test_a_read_that_shows_a_message_once_is_served_on_a_full_disk(team):
+    coordinator = team.clients["coord"]
+    code = team.open_case(coordinator)  # its page will say, once, that the case is open
+    refuse_session_saves(team.conn)
+    page = coordinator.get(f"/cases/{code}")  # the message is taken out of the session
+    assert page.status_code == 200 and f"Case {code} is open." in page.text
+    assert errors.disk_alarm(team.app).refused == 1
+
+
+def test_a_form_refused_on_a_full_disk_when_only_last_seen_would_be_saved(team):
+    volunteer = team.person("river")
+    token = csrf_token(volunteer.get("/"))
+    team.now += 120
+    refuse_session_saves(team.conn)
+    # Nothing to save but the time last seen: the answer is the form's own (no such task).
+    response = volunteer.post("/notices/no-such-task-token-here/seen", data={"csrf_token": token})
+    assert response.status_code == 404
+    assert errors.disk_alarm(team.app).refused == 1
+
+
+def test_a_change_whose_session_cannot_be_saved_says_it_may_be_saved(team):
+    team.app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: the handlers answer
+    coordinator = team.clients["coord"]
+    code = team.open_case(coordinator)
+    refuse_session_saves(team.conn)
+    page = f"/cases/{code}/tasks/new"
+    response = post(coordinator, page, team.task_fields(), page=page)
+    assert response.status_code == 507
+    # The task was stored before the session's save failed: "nothing was saved" is untrue.
+    assert "Your change may have been saved, not all of it" in response.text
+    assert team.count("tasks") == 1
+
+
+def test_a_session_that_cannot_be_saved_for_another_reason_is_no_disk_alarm(team):
+    team.app.config["PROPAGATE_EXCEPTIONS"] = False
+    volunteer = team.person("river")
+    team.now += 120
+    refuse_session_saves(team.conn, "cannot write")
+    response = volunteer.get("/")
+    assert response.status_code == 500 and "Something went wrong" in response.text
+    assert errors.disk_alarm(team.app).refused == 0

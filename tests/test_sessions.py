@@ -10,6 +10,7 @@ from helpers.forms import csrf_token, post
 from helpers.instance import NOW, PASSWORD
 
 from casework import create_app
+from casework.store import invites
 from casework.store import sessions as stored
 from casework.store.db import transaction
 from casework.web import lifecycle
@@ -245,7 +246,7 @@ def test_a_response_that_sets_the_session_cookie_varies_on_cookie(client):
 def test_a_store_locked_mid_request_deletes_the_host_cookie_with_its_attributes(tls_app):
     conn = tls_app.extensions["casework_store"].conn()
     user = stored_account(conn, "river", "volunteer", NOW)
-    session = ServerSession({USER_KEY: user.public_id}, "s" * 43, in_store=True, seen_at=NOW)
+    session = ServerSession({USER_KEY: user.public_id}, "s" * 43, seen_at=NOW)
     with tls_app.test_request_context("/", base_url="https://localhost"):
         lifecycle.lock_store(tls_app, "manual")  # Lock now, while this request ran
         response = tls_app.response_class()
@@ -268,3 +269,83 @@ def test_a_signed_in_session_saved_without_an_id_gets_a_new_one(app, conn):
     assert session.sid and len(session.sid) >= 40
     assert hashes(conn) == {hash_session_id(session.sid)}
     assert f"casework={session.sid}" in response.headers["Set-Cookie"]
+
+
+@pytest.mark.parametrize(
+    ("length", "signed_in"), [(19, False), (20, True), (64, True), (65, False)]
+)
+def test_only_cookies_of_a_session_ids_length_are_looked_up(app, conn, clock, length, signed_in):
+    user_id = insert_user(conn, "river", "volunteer", public_id="pub-river")
+    sid = "s" * length
+    with transaction(conn):
+        conn.execute(
+            "INSERT INTO sessions (id_hash, user_id, data, created_at, seen_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (hash_session_id(sid), user_id, '{"_user_id": "pub-river"}', clock[0], clock[0]),
+        )
+    client = app.test_client()
+    client.set_cookie("casework", sid)
+    response = client.get("/")
+    assert (response.status_code == 200) is signed_in, response.headers.get("Location")
+
+
+def test_session_ids_are_32_random_bytes(accounts, client):
+    client.get("/signin")
+    signed_out = session_cookie(client)
+    accounts.create("river", "volunteer")
+    accounts.signin("river")
+    signed_in = session_cookie(client)
+    assert len(signed_out) == len(signed_in) == 43  # 32 bytes, URL-safe base64
+    assert signed_out != signed_in
+
+
+def test_a_session_started_in_the_future_is_refused_and_ended(app, conn, clock):
+    # The clock was set back after it started (or the row was planted): not to be trusted.
+    user_id = insert_user(conn, "river", "volunteer", public_id="pub-river")
+    sid = "f" * 43
+    stored_session(conn, hash_session_id(sid), user_id, now=clock[0] + 60)
+    client = app.test_client()
+    client.set_cookie("casework", sid)
+    assert client.get("/").status_code == 302
+    assert hash_session_id(sid) not in hashes(conn)
+
+
+def test_a_session_past_its_limit_is_ended_in_the_store(accounts, client, clock, conn):
+    accounts.create("river", "volunteer")
+    accounts.signin("river")
+    mine = hash_session_id(session_cookie(client))
+    clock[0] += 30 * 60 + 1
+    assert client.get("/").status_code == 302
+    assert mine not in hashes(conn)
+
+
+def test_accepting_a_link_on_a_signed_in_device_ends_the_session_it_replaces(
+    accounts, app, client, conn
+):
+    accounts.create("river")
+    accounts.signin("river")
+    before = session_cookie(client)
+    with app.app_context():
+        link = invites.create(conn, "setup", "volunteer", NOW, 24)
+    form = {"handle": "lake", "password": PASSWORD, "confirm": PASSWORD}
+    accepted = post(client, f"/setup/{link}", form, page=f"/setup/{link}")
+    assert accepted.status_code == 302, accepted.text
+    after = session_cookie(client)
+    assert after != before and hash_session_id(before) not in hashes(conn)
+    thief = app.test_client()
+    thief.set_cookie("casework", before)
+    assert thief.get("/").status_code == 302
+
+
+def test_an_emptied_signed_out_session_is_forgotten_and_its_cookie_deleted(app, clock):
+    interface = app.session_interface
+    id_hash = hash_session_id("e" * 43)
+    interface.signed_out.put(id_hash, {"csrf_token": "t"}, clock[0], "192.0.2.1")
+    session = ServerSession({}, "e" * 43)  # what was in it is gone (popped, cleared)
+    with app.test_request_context("/"):
+        response = app.response_class()
+        interface.save_session(app, session, response)
+    assert interface.signed_out.get(id_hash, clock[0], 3600) is None
+    [deletion] = response.headers.getlist("Set-Cookie")
+    assert deletion.startswith("casework=;") and "Max-Age=0" in deletion
+    assert {"HttpOnly", "Path=/", "SameSite=Strict"} <= {p.strip() for p in deletion.split(";")}

@@ -28,6 +28,10 @@ USER_KEY = "_user_id"
 READS = ("GET", "HEAD")
 # Refresh "last seen" at most once a minute: a write per request would serialise readers.
 SEEN_RESOLUTION = 60
+# A session id: 32 random bytes, 43 URL-safe characters. A cookie whose length is outside
+# these bounds is no session of ours, and is not looked up.
+SID_BYTES = 32
+SID_LENGTHS = range(20, 65)
 
 
 def hash_session_id(sid: str) -> str:
@@ -38,20 +42,15 @@ class ServerSession(CallbackDict, SessionMixin):
     """A session whose data stays on the server; ``rotate()`` asks for a fresh id."""
 
     def __init__(
-        self,
-        initial: dict | None = None,
-        sid: str | None = None,
-        *,
-        in_store: bool = False,
-        seen_at: int = 0,
+        self, initial: dict | None = None, sid: str | None = None, seen_at: int | None = None
     ) -> None:
         def on_update(_: CallbackDict) -> None:
             self.modified = True
 
         super().__init__(initial, on_update)
         self.sid = sid
-        self.in_store = in_store  # a signed-in session loaded from the store
-        self.seen_at = seen_at  # its last seen time, as stored
+        # A signed-in session loaded from the store has its last seen time, as stored.
+        self.seen_at = seen_at
         self.modified = False
         self.rotate_requested = False
         self.save_failed = False
@@ -62,6 +61,10 @@ class ServerSession(CallbackDict, SessionMixin):
         The save reads this before anything else, whether or not the data changed.
         """
         self.rotate_requested = True
+
+    @property
+    def in_store(self) -> bool:
+        return self.seen_at is not None
 
 
 class ServerSessionInterface(SessionInterface):
@@ -78,8 +81,8 @@ class ServerSessionInterface(SessionInterface):
         return settings["sessions.idle_minutes"] * 60, settings["sessions.absolute_hours"] * 3600
 
     def open_session(self, app: Flask, request: Request) -> ServerSession:
-        sid = request.cookies.get(self.get_cookie_name(app), "")
-        if not (20 <= len(sid) <= 64):
+        sid = request.cookies.get(self.get_cookie_name(app))
+        if sid is None or len(sid) not in SID_LENGTHS:
             return ServerSession()
         id_hash, now = hash_session_id(sid), context.now()
         idle, absolute = self._limits(app)
@@ -93,10 +96,11 @@ class ServerSessionInterface(SessionInterface):
         row = stored.load(conn, id_hash)
         if row is None:
             return ServerSession()
-        if now - row["seen_at"] > idle or now - row["created_at"] > absolute or now < row[1]:
+        created = row["created_at"]
+        if now - row["seen_at"] > idle or now - created > absolute or now < created:
             stored.end(conn, id_hash)
             return ServerSession()
-        return ServerSession(json.loads(row["data"]), sid, in_store=True, seen_at=row["seen_at"])
+        return ServerSession(json.loads(row["data"]), sid, row["seen_at"])
 
     def save_session(self, app: Flask, session: ServerSession, response: Response) -> None:
         # Flask saves again after the error page of a failed save: once is enough.
@@ -123,7 +127,7 @@ class ServerSessionInterface(SessionInterface):
         data = json.dumps(dict(session))
         if session.rotate_requested or not session.in_store:
             old_sid = session.sid
-            session.sid = secrets.token_urlsafe(32)
+            session.sid = secrets.token_urlsafe(SID_BYTES)
             old_hash = hash_session_id(old_sid) if old_sid else None
             stored.start(conn, hash_session_id(session.sid), old_hash, session[USER_KEY], data, now)
             if old_hash:
@@ -133,18 +137,16 @@ class ServerSessionInterface(SessionInterface):
             stored.save(conn, hash_session_id(session.sid), data, now)
 
     def _save_anonymous(self, app: Flask, session: ServerSession, response: Response) -> None:
-        if session.in_store:  # signed out: the stored session ends now
-            id_hash = hash_session_id(session.sid)
-            stored.end(self._store(app).conn(), id_hash)
-            self._forget_anonymous(id_hash)
-            session.sid, session.in_store = None, False
+        if session.in_store:  # signed out: the stored session ends now, and its id
+            stored.end(self._store(app).conn(), hash_session_id(session.sid))
+            session.sid = None
         if not session:
             if session.sid:
                 self._forget_anonymous(hash_session_id(session.sid))
                 self._delete_cookie(app, response)
             return
         if session.sid is None or session.rotate_requested:
-            session.sid = secrets.token_urlsafe(32)
+            session.sid = secrets.token_urlsafe(SID_BYTES)
             self._set_cookie(app, response, session.sid)
         address = request.remote_addr or "unknown"
         self.signed_out.put(hash_session_id(session.sid), dict(session), context.now(), address)
@@ -182,7 +184,6 @@ def init_app(app: Flask) -> None:
     # __Host- binds the cookie to this origin: Secure, path /, no Domain.
     app.config["SESSION_COOKIE_NAME"] = "__Host-casework" if tls else "casework"
     app.config["SESSION_COOKIE_SECURE"] = tls
-    app.config["SESSION_COOKIE_HTTPONLY"] = True
-    app.config["SESSION_COOKIE_SAMESITE"] = "Strict"
+    # HttpOnly and SameSite=Strict: _set_cookie and _delete_cookie give them every time.
     per_address = app.config["CASEWORK"]["sessions.signed_out_per_address"]
     app.session_interface = ServerSessionInterface(per_address)
