@@ -25,6 +25,7 @@ import sqlcipher3  # noqa: E402  (the benchmark's straw man opens the driver its
 from flask import g  # noqa: E402
 
 from casework import config, create_app, server  # noqa: E402
+from casework.store.db import Connection  # noqa: E402
 
 
 class PerRequestConnections:
@@ -36,7 +37,10 @@ class PerRequestConnections:
     def get(self):
         conn = g.get("naive_conn")
         if conn is None:
-            conn = sqlcipher3.connect(str(self.path), isolation_level=None, check_same_thread=False)
+            # casework's connection class (what its reads may keep dies with the request)
+            conn = sqlcipher3.connect(
+                str(self.path), isolation_level=None, check_same_thread=False, factory=Connection
+            )
             literal = self.passphrase.replace("'", "''")
             conn.execute(f"PRAGMA key = '{literal}'")
             conn.row_factory = sqlcipher3.Row
