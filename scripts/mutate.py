@@ -11,7 +11,7 @@ Equivalent mutants (no test can tell them from the original) are listed by id in
 "Mutation testing" section of docs/development.md, each with its reason; they are left
 out of the score. Scratch copies live in .mutants/ (not in git).
 
-Usage: ./scripts/mutate [PATH ...] [--json OUT]
+Usage: ./scripts/mutate [PATH ...] [--json OUT] [--jobs N]
 """
 
 from __future__ import annotations
@@ -449,6 +449,62 @@ def score(module: str, outcome: Outcome, listed: dict[str, str]) -> dict:
     }
 
 
+def mutate_module(path: str, entry: dict, options: argparse.Namespace, listed: dict) -> dict:
+    """Run each engine of one module and score it."""
+    print(f"{path}: mutating ({', '.join(entry['engines'])})", flush=True)
+    outcome, clock = Outcome(), time.monotonic()
+    for engine in entry["engines"]:
+        if options.engine and engine not in options.engine:
+            print(f"  {engine}: left out (--engine)")
+            continue
+        log = SCRATCH / f"{dotted(path)}-{engine}.log"
+        # tests too slow under mutation (timing checks) are left out by name
+        extra = [arg for test in entry.get("deselect", []) for arg in ("--deselect", test)]
+        if engine == "mutmut":
+            part = run_mutmut(path, entry["tests"], log, extra, rerun=not options.rescore)
+        elif options.rescore:
+            part = ours_from_log(log)
+        else:
+            part = run_ours(path, engine, entry["tests"], log, extra)
+        outcome.mutants += part.mutants
+        outcome.survived += part.survived
+        outcome.case_only += part.case_only
+        outcome.described.update(part.described)
+    outcome.seconds = time.monotonic() - clock
+    result = score(path, outcome, listed)
+    for mutant_id, what in result["survived"].items():
+        print(f"  survived: {mutant_id}  {what}", flush=True)
+    return result
+
+
+def in_parallel(paths: list[str], options: argparse.Namespace) -> dict[str, dict]:
+    """One child run of this script per module, ``options.jobs`` at a time; each child
+    works in its own scratch copies, so the modules do not share anything."""
+    waiting, running, results = list(paths), [], {}
+    while waiting or running:
+        while waiting and len(running) < options.jobs:
+            path = waiting.pop(0)
+            out = SCRATCH / f"{dotted(path)}.json"
+            out.unlink(missing_ok=True)
+            command = [sys.executable, __file__, path, "--json", str(out)]
+            command += ["--target", str(options.target)]
+            command += ["--rescore"] if options.rescore else []
+            command += [arg for engine in options.engine or () for arg in ("--engine", engine)]
+            log = (SCRATCH / f"{dotted(path)}.out").open("w")
+            running.append((path, out, log, subprocess.Popen(command, stdout=log, stderr=log)))
+        time.sleep(1)
+        for job in [job for job in running if job[3].poll() is not None]:
+            running.remove(job)
+            path, out, log, child = job
+            log.close()
+            print((SCRATCH / f"{dotted(path)}.out").read_text(), end="", flush=True)
+            if not out.exists():
+                code = child.returncode
+                raise SystemExit(f"{path}: the run stopped before it scored (exit {code})")
+            results.update(json.loads(out.read_text())["modules"])
+    return {path: results[path] for path in paths if path in results}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("paths", nargs="*", help="modules to mutate (default: scripts/mutate.toml)")
@@ -462,45 +518,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--engine", action="append", help="run only this engine (mutmut, sql, regex); repeatable"
     )
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="modules mutated at once (each takes one core)"
+    )
     options = parser.parse_args(argv)
     table = tomllib.loads(CONFIG.read_text())["modules"]
     paths = options.paths or list(table)
-    listed = equivalents()
-    SCRATCH.mkdir(exist_ok=True)
-    results, started = {}, time.monotonic()
     for path in paths:
         if path not in table:
             print(
                 f"{path}: not in {CONFIG.name}, which says which tests exercise it", file=sys.stderr
             )
             return 2
-        if not (ROOT / path).exists():
-            print(f"{path}: skipped, the module does not exist on this branch")
-            continue
-        entry = table[path]
-        print(f"{path}: mutating ({', '.join(entry['engines'])})", flush=True)
-        outcome, clock = Outcome(), time.monotonic()
-        for engine in entry["engines"]:
-            if options.engine and engine not in options.engine:
-                print(f"  {engine}: left out (--engine)")
-                continue
-            log = SCRATCH / f"{dotted(path)}-{engine}.log"
-            # tests too slow under mutation (timing checks) are left out by name
-            extra = [arg for test in entry.get("deselect", []) for arg in ("--deselect", test)]
-            if engine == "mutmut":
-                part = run_mutmut(path, entry["tests"], log, extra, rerun=not options.rescore)
-            elif options.rescore:
-                part = ours_from_log(log)
-            else:
-                part = run_ours(path, engine, entry["tests"], log, extra)
-            outcome.mutants += part.mutants
-            outcome.survived += part.survived
-            outcome.case_only += part.case_only
-            outcome.described.update(part.described)
-        outcome.seconds = time.monotonic() - clock
-        results[path] = score(path, outcome, listed)
-        for mutant_id, what in results[path]["survived"].items():
-            print(f"  survived: {mutant_id}  {what}")
+    missing = [path for path in paths if not (ROOT / path).exists()]
+    for path in missing:
+        print(f"{path}: skipped, the module does not exist on this branch")
+    paths = [path for path in paths if path not in missing]
+    SCRATCH.mkdir(exist_ok=True)
+    started = time.monotonic()
+    if options.jobs > 1 and len(paths) > 1:
+        results = in_parallel(paths, options)
+    else:
+        listed = equivalents()
+        results = {path: mutate_module(path, table[path], options, listed) for path in paths}
     print()
     print(f"{'module':42} {'mutants':>7} {'killed':>6} {'equiv':>5} {'score':>7} {'time':>7}")
     for path, row in results.items():
