@@ -24,6 +24,7 @@ from helpers.instance import CHEAP_CONFIG, CHEAP_KDF, PASSPHRASE
 from casework import create_app
 from casework.cli import cli
 from casework.store import db
+from casework.vault import control
 from casework.vault.store import Store
 from casework.web import errors, lifecycle
 
@@ -269,3 +270,56 @@ def test_a_session_that_cannot_be_saved_for_another_reason_is_no_disk_alarm(team
     response = volunteer.get("/")
     assert response.status_code == 500 and "Something went wrong" in response.text
     assert errors.disk_alarm(team.app).refused == 0
+
+
+# --- an unlock on a full disk ----------------------------------------------------------
+
+
+def test_an_unlock_that_cannot_end_the_old_sessions_stays_sealed_and_says_why(
+    app, accounts, instance, store_key, caplog
+):
+    store = app.extensions["casework_store"]
+    accounts.create("river", "volunteer")
+    with db.transaction(store.conn()):  # every session delete fails as on a full disk
+        store.conn().execute(
+            "CREATE TRIGGER no_room BEFORE DELETE ON sessions"
+            " BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+        )
+    assert lifecycle.lock_answer(app) == "locked; sessions not ended: disk full"
+    caplog.set_level(logging.INFO)
+    outcome = lifecycle.unlock_with_passphrase(app, PASSPHRASE, "192.0.2.1")
+    # A session from before the lock must not outlive it: the store stays sealed.
+    assert outcome.problem == "disk full" and lifecycle.unlock_answer(outcome) == "disk full"
+    assert store.sealed
+    assert "unlock refused: disk full (the store stays sealed)" in caplog.text
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    page = post(client, "/unlock", {"passphrase": PASSPHRASE}, page="/")
+    assert page.status_code == 507 and "The server&#39;s disk is full: casework stays locked" in (
+        page.text
+    )
+    # Room again: the same unlock opens the store and ends the sessions from before.
+    direct = db.connect(instance / "casework.db", store_key)
+    try:
+        direct.execute("DROP TRIGGER no_room")
+    finally:
+        direct.close()
+    assert lifecycle.unlock_with_passphrase(app, PASSPHRASE, "192.0.2.1").problem is None
+    assert store.conn().execute("SELECT count(*) FROM sessions").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("C.UTF-8", "the server's disk is full: the store stays sealed"),
+        ("fr_CA.UTF-8", "le disque du serveur est plein"),
+        ("es_MX", "el disco del servidor está lleno"),
+    ],
+)
+def test_casework_unlock_on_a_full_disk_says_so(run, monkeypatch, language, said):
+    monkeypatch.setattr(control, "send", lambda *_args: "disk full")
+    for name in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", language)
+    result = run("unlock", "--passphrase-stdin", stdin=PASSPHRASE + "\n")
+    assert result.exit_code == 1 and said in result.output.lower(), result.output

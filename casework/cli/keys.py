@@ -82,7 +82,12 @@ def unlock(instance: Instance, passphrase_stdin: bool) -> None:
     """
     secret = read_passphrase(passphrase_stdin, label=m.PROMPT_SECRET)
     answer = control.send(instance.path, "unlock", secret)
-    messages = {"wrong": m.UNLOCK_WRONG, "busy": m.UNLOCK_BUSY, "typo": m.UNLOCK_TYPO}
+    messages = {
+        "wrong": m.UNLOCK_WRONG,
+        "busy": m.UNLOCK_BUSY,
+        "typo": m.UNLOCK_TYPO,
+        "disk full": m.UNLOCK_DISK_FULL,
+    }
     if answer.startswith("wait "):
         raise fail(m.UNLOCK_WAIT, seconds=answer.split()[1])
     if answer != "unlocked":

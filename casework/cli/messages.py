@@ -132,6 +132,9 @@ UNLOCK_WRONG = N_("that passphrase or recovery key does not open the store")
 UNLOCK_TYPO = N_("check the recovery key: a symbol is wrong")
 UNLOCK_BUSY = N_("another unlock is under way; try again in a moment")
 UNLOCK_WAIT = N_("too many attempts: wait {seconds} seconds")
+UNLOCK_DISK_FULL = N_(
+    "the server's disk is full: the store stays sealed; free some space, then unlock again"
+)
 UNLOCK_ANSWER = N_("the server answered {answer!r}")
 UNLOCKED = N_("Unlocked: casework is serving.")
 PROMPT_CURRENT = N_("Current passphrase or recovery key")

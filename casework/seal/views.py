@@ -16,7 +16,14 @@ from casework.web.gate import roles
 
 bp = Blueprint("seal", __name__)
 
-STATUS = {"throttled": 429, "busy": 503, "wrong": 503, "typo": 503, "unsealed": 503}
+STATUS = {
+    "throttled": 429,
+    "busy": 503,
+    "wrong": 503,
+    "typo": 503,
+    "unsealed": 503,
+    "disk full": 507,
+}
 
 
 def _problem(outcome: lifecycle.UnlockOutcome, wrong: str) -> str:
@@ -27,6 +34,11 @@ def _problem(outcome: lifecycle.UnlockOutcome, wrong: str) -> str:
         return _("Someone is unlocking casework right now. Wait a moment and reload.")
     if outcome.problem == "typo":
         return _("Check the recovery key: one of its symbols is wrong.")
+    if outcome.problem == "disk full":
+        return _(
+            "The server's disk is full: casework stays locked. Tell the operator to free some"
+            " space, then unlock again."
+        )
     return wrong
 
 

@@ -23,7 +23,7 @@ from casework.vault import keys, slots
 from casework.vault.store import Sealed, Store
 from casework.web import cards
 from casework.web.context import app_now, get_db
-from casework.web.lifecycle import UnlockOutcome, state, unlock_with_key
+from casework.web.lifecycle import UnlockOutcome, open_store, state
 
 log = logging.getLogger("casework")
 
@@ -75,8 +75,8 @@ def unlock_as_coordinator(
         if user is None:
             keys.wipe(master)  # sealed again at once: nothing was served
             return _failed(app, address, handle, now)
-        unlock_with_key(app, master)
-        store.touch_slot(slot.id)
+        if not open_store(app, master, slot.id):
+            return CoordinatorUnlock("disk full")
         throttle.clear(address)
         pseudonyms.clear(_handle_key(handle))
         log.info("unlocked by a coordinator's slot")

@@ -98,8 +98,8 @@ def unlock_with_passphrase(app: Flask, passphrase: str, address: str) -> UnlockO
             log.warning("unlock failed (%d failure(s) so far)", lifecycle.throttle.failures)
             return UnlockOutcome("wrong")
         slot = store.opened.slot
-        unlock_with_key(app, key)
-        store.touch_slot(slot.id)
+        if not open_store(app, key, slot.id):
+            return UnlockOutcome("disk full")
         if slot.kind == slots.RECOVERY:
             vault_state.recovery_used(store.conn(), now)
         lifecycle.throttle.clear(address)
@@ -107,6 +107,21 @@ def unlock_with_passphrase(app: Flask, passphrase: str, address: str) -> UnlockO
         return UnlockOutcome()
     finally:
         lifecycle.unlocking.release()
+
+
+def open_store(app: Flask, key: bytearray, slot_id: str) -> bool:
+    """Unlock with a proven key and note the slot's use; False on a full disk, when the
+    sessions from before could not be ended: none may outlive a seal, so the store stays
+    sealed (the key wiped) until there is room."""
+    try:
+        unlock_with_key(app, key)
+    except Error as exc:
+        if not is_disk_full(exc):
+            raise
+        log.error("unlock refused: disk full (the store stays sealed)")
+        return False
+    _store(app).touch_slot(slot_id)
+    return True
 
 
 def unlock_answer(outcome: UnlockOutcome) -> str:
