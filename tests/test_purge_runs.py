@@ -18,7 +18,7 @@ from helpers.instance import PASSPHRASE
 from helpers.planted import count, local
 
 from casework.cli import cli
-from casework.store import db, purge_reports, retention
+from casework.store import db, migrations, purge_reports, retention
 from casework.vault import purges
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -276,3 +276,63 @@ def test_cli_shows_the_steps_on_a_terminal(instance, store_key):
     assert "Purge done" in shown
     steps = [line.strip(" …") for line in result.stderr.splitlines() if "…" in line]
     assert steps == ["delete", "checkpoint", "vacuum", "final checkpoint"]
+
+
+def _lock_file(app) -> Path:
+    return Path(f"{app.extensions['casework_store'].path}-purge.lock")
+
+
+def test_the_purge_lock_file_is_the_owners_only(app, conn, shell_umask):
+    lock = _lock_file(app)
+    lock.unlink(missing_ok=True)  # left by the purge at unlock
+    assert (
+        retention.purge(conn, local(2026, 6, 15, 12, 0), app.config["CASEWORK"]).outcome == "done"
+    )
+    assert lock.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_purge_is_refused_while_another_process_holds_the_lock(app, conn):
+    now, settings = local(2026, 6, 15, 12, 0), app.config["CASEWORK"]
+    plant.audit(conn, now - 100 * DAY)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, sys\n"
+            f"f = open({str(_lock_file(app))!r}, 'a')\n"
+            "fcntl.flock(f, fcntl.LOCK_EX); print('held', flush=True); sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(retention.PurgeRefused) as refused:
+            retention.purge(conn, now, settings)
+    finally:
+        holder.stdin.close()  # the other purge ends
+        holder.wait(timeout=10)
+        holder.stdout.close()
+    assert str(refused.value) == (
+        "another purge is running (another process); try again when it has finished"
+    )
+    assert count(conn, "audit_events") == 1
+    assert retention.purge(conn, now, settings).counts["audit_events"] == 1
+
+
+def test_a_purge_of_an_in_memory_store_needs_no_lock_file(app, tmp_path, monkeypatch):
+    here = tmp_path / "working-directory"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    now = local(2026, 6, 15, 12, 0)
+    store = db.connect(":memory:", None)
+    try:
+        migrations.migrate(store, now)
+        plant.audit(store, now - 100 * DAY)
+        assert retention.store_path(store) == ""
+        report = retention.purge(store, now, app.config["CASEWORK"])
+    finally:
+        store.close()
+    assert report.outcome == "done" and report.counts["audit_events"] == 1
+    assert list(here.iterdir()) == []

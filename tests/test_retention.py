@@ -7,6 +7,8 @@ change ends an hour later or earlier in wall-clock time, never shorter in elapse
 from __future__ import annotations
 
 import hashlib
+import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -14,8 +16,8 @@ import pytest
 from helpers import planted as plant
 from helpers.planted import count, local
 
-from casework.store import db, purge_reports, retention
-from casework.store.retention_rules import RULES, Rule
+from casework.store import db, purge_reports, purge_steps, retention
+from casework.store.retention_rules import AUDIT_EVENTS, DORMANT_CASES, RULES, Rule
 
 DAY, HOUR, MINUTE = 86_400, 3600, 60
 NOON = local(2026, 6, 15, 12, 0)
@@ -262,11 +264,6 @@ def test_a_second_purge_is_refused_while_one_runs(conn, settings):
     assert retention.purge(conn, NOON, settings).outcome == "done"
 
 
-def test_a_purge_inside_a_transaction_is_refused(conn, settings):
-    with db.transaction(conn), pytest.raises(retention.PurgeRefused):
-        retention.purge(conn, NOON, settings)
-
-
 def test_reports_hold_counts_and_timings(conn, settings):
     plant.fill(conn, NOON, 200)
     report = retention.purge(conn, NOON, settings)
@@ -291,3 +288,268 @@ def test_every_rule_names_settings_that_exist(settings):
 def test_every_rule_is_active_on_the_real_schema(conn):
     active = {rule.kind for rule in retention.active_rules(conn)}
     assert active == {rule.kind for rule in RULES}
+
+
+# --- What an operator reads: the JSON report, the log line, the refusals -----------------
+
+
+def test_the_json_report_gives_the_start_in_utc_and_times_to_the_millisecond():
+    report = retention.Report(
+        NOON,
+        False,
+        {"audit_events": 3, "sessions": 0},
+        steps={"delete": 0.1234567, "checkpoint": 0.0004, "vacuum": 2, "final_checkpoint": 0.0126},
+        seconds=2.13456,
+    )
+    assert report.as_json() == {
+        "dry_run": False,
+        "started_at": "2026-06-15T16:00:00Z",
+        "counts": {"audit_events": 3, "sessions": 0},
+        "seconds": 2.135,
+        "steps": {"delete": 0.123, "checkpoint": 0.0, "vacuum": 2.0, "final_checkpoint": 0.013},
+        "outcome": "done",
+    }
+
+
+def test_a_purge_reports_each_step_and_logs_one_line(conn, settings, caplog):
+    plant_one_of_each(conn, NOON - 400 * DAY)
+    caplog.set_level(logging.INFO, logger="casework")
+    began = time.perf_counter()
+    report = retention.purge(conn, NOON, settings)
+    took = time.perf_counter() - began
+    document = report.as_json()
+    assert list(document["steps"]) == list(retention.STEPS)
+    assert document["steps"] == {name: round(s, 3) for name, s in report.steps.items()}
+    assert document["seconds"] == round(report.seconds, 3)
+    assert sum(report.steps.values()) * 0.99 <= report.seconds <= took
+    (run,) = purge_reports.recent(conn)
+    assert 0 < run.seconds <= report.seconds  # recorded just before the final checkpoint
+    assert messages(caplog) == [f"purge done: {report.total} rows in {report.seconds:.2f} s"]
+
+
+def test_a_purge_inside_a_transaction_is_refused_with_its_reason(conn, settings):
+    with db.transaction(conn), pytest.raises(retention.PurgeRefused) as refused:
+        retention.purge(conn, NOON, settings)
+    assert str(refused.value) == "a purge cannot run inside another transaction"
+
+
+# --- Which rules a purge applies ----------------------------------------------------------
+
+
+def test_a_dry_run_of_chosen_rules_counts_only_those(conn, settings):
+    plant_one_of_each(conn, NOON - 400 * DAY)
+    dry = retention.purge(conn, NOON, settings, dry_run=True, rules=(AUDIT_EVENTS,))
+    assert dry.counts == {"audit_events": 1}
+
+
+def test_the_case_codes_of_chosen_rules_only(conn, settings):
+    with db.transaction(conn):
+        for code, state, changed, closed in (
+            ("K7M-DORM-AN1", "open", NOON - 100 * DAY, None),
+            ("K7M-CLOS-ED1", "closed", NOON - 40 * DAY, NOON - 40 * DAY),
+        ):
+            conn.execute(
+                "INSERT INTO cases (code, state, opened_at, changed_at, closed_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (code, state, changed, changed, closed),
+            )
+    everything = retention.due_codes(conn, NOON, settings)
+    assert everything["dormant_cases"] == {"K7M-DORM-AN1"}
+    assert everything["closed_cases"] == {"K7M-CLOS-ED1"}
+    dormant = retention.due_codes(conn, NOON, settings, rules=(DORMANT_CASES,))
+    assert dormant == {"dormant_cases": {"K7M-DORM-AN1"}}
+
+
+def test_a_rule_applies_to_a_store_that_has_just_its_tables(settings):
+    # A store with nothing but an audit log: the audit rule applies, no other rule does.
+    store = db.connect(":memory:", None)
+    try:
+        store.execute("CREATE TABLE audit_events (at INTEGER NOT NULL)")
+        store.execute("INSERT INTO audit_events (at) VALUES (?)", (NOON - 100 * DAY,))
+        assert [rule.kind for rule in retention.active_rules(store)] == ["audit_events"]
+        assert retention.due(store, NOON, settings) == {"audit_events": 1}
+    finally:
+        store.close()
+
+
+# --- A purge that stops, or cannot finish, and what it says -------------------------------
+
+DISK_FULL = "database or disk is full"  # what SQLite says on SQLITE_FULL
+WRITES = ("INSERT", "UPDATE", "DELETE", "VACUUM", "PRAGMA wal_checkpoint")
+
+
+class FaultyStore:
+    """The store's connection, where statements starting with one of ``prefixes`` fail as
+    SQLite fails them (``message``): from the start (``failing``), once ``fill()`` is called,
+    or once ``after`` statements starting with ``after_prefix`` have run; at most ``times``
+    times (None: until the end)."""
+
+    def __init__(self, conn, *, message=DISK_FULL, prefixes=WRITES, failing=False, times=None):
+        self._conn, self.message, self.prefixes = conn, message, prefixes
+        self.failing, self.times, self.faults = failing, times, 0
+        self.after_prefix, self.after = "", 0
+
+    def fill(self, *, after: int = 0, of: str = "") -> FaultyStore:
+        if after:
+            self.after_prefix, self.after = of, after
+        else:
+            self.failing = True
+        return self
+
+    def execute(self, sql: str, *args):
+        more = self.times is None or self.faults < self.times
+        if self.failing and more and sql.startswith(self.prefixes):
+            self.faults += 1
+            raise db.OperationalError(self.message)
+        result = self._conn.execute(sql, *args)
+        if self.after_prefix and sql.startswith(self.after_prefix):
+            self.after -= 1
+            self.failing = self.failing or self.after == 0
+        return result
+
+    def __getattr__(self, name: str):
+        return getattr(self._conn, name)
+
+
+def messages(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "casework"]
+
+
+def old_audit_events(conn, rows: int, *, target: str) -> None:
+    with db.transaction(conn):
+        conn.executemany(
+            "INSERT INTO audit_events (at, action, target) VALUES (?, 'test', ?)",
+            ((NOON - 100 * DAY, f"{target}-{i}") for i in range(rows)),
+        )
+
+
+def test_a_purge_on_a_full_disk_deletes_nothing_and_says_so(conn, settings, caplog):
+    old_audit_events(conn, 3, target="K7M-SECR-ET1")
+    caplog.set_level(logging.INFO, logger="casework")
+    full = FaultyStore(conn, failing=True)  # not even the run's record can be written
+    began = time.perf_counter()
+    report = retention.purge(full, NOON, settings)
+    assert report.outcome == "failed" and report.total == 0
+    assert report.problem == "nothing was deleted: the disk is full"
+    assert 0 <= report.seconds == report.steps["delete"] <= time.perf_counter() - began
+    assert messages(caplog) == ["purge stopped: disk full"]
+    assert "K7M-SECR-ET1" not in caplog.text
+    assert purge_reports.recent(conn) == []
+    assert retention.due(conn, NOON, settings)["audit_events"] == 3
+    assert retention.purge(conn, NOON, settings).counts["audit_events"] == 3  # space again
+
+
+def test_a_purge_that_cannot_start_is_on_the_record_as_failed(conn, settings, caplog):
+    old_audit_events(conn, 3, target="K7M-SECR-ET1")
+    caplog.set_level(logging.INFO, logger="casework")
+    # Another writer held the store past the busy timeout as the purge began, then let go.
+    locked = FaultyStore(
+        conn, message="database is locked", prefixes=("BEGIN",), failing=True, times=1
+    )
+    report = retention.purge(locked, NOON, settings)
+    assert report.outcome == "failed"
+    assert report.problem == "nothing was deleted: database is locked"
+    assert messages(caplog) == ["purge stopped: OperationalError"]
+    assert purge_reports.recent(conn) == [
+        purge_reports.PurgeRun(NOON, {}, {}, report.seconds, "failed")
+    ]
+
+
+def test_a_broken_rule_stops_the_purge_with_the_stores_reason(conn, settings, caplog):
+    caplog.set_level(logging.INFO, logger="casework")
+    broken = Rule("broken", "SELECT 1", ("DELETE FROM no_such_table",))
+    report = retention.purge(conn, NOON, settings, rules=(broken,))
+    assert report.problem == "nothing was deleted: no such table: no_such_table"
+    assert messages(caplog) == ["purge stopped: OperationalError"]
+
+
+def test_a_purge_stopped_by_a_full_disk_after_a_batch_says_the_next_run_finishes(
+    conn, settings, caplog
+):
+    old_audit_events(conn, 600, target="K7M-SECR-ET1")  # two batches
+    caplog.set_level(logging.INFO, logger="casework")
+    # Full once the first batch has updated the run's record (and committed).
+    filling = FaultyStore(conn).fill(after=1, of="UPDATE purge_reports")
+    report = retention.purge(filling, NOON, settings)
+    assert report.outcome == "failed"
+    assert report.counts["audit_events"] == 500  # the first batch, committed
+    assert report.problem == (
+        "stopped after deleting 500 row(s), nothing half-done: the disk is full;"
+        " the next run finishes"
+    )
+    assert messages(caplog) == ["purge stopped: disk full"]
+    assert "K7M-SECR-ET1" not in caplog.text
+    (run,) = purge_reports.recent(conn)  # as the first batch left it
+    assert (run.outcome, run.counts["audit_events"]) == ("deleted", 500)
+    assert count(conn, "audit_events") == 100
+    rest = retention.purge(conn, NOON, settings)
+    assert (rest.outcome, rest.counts["audit_events"]) == ("done", 100)
+
+
+def test_a_disk_filling_at_the_end_leaves_the_deletion_done_and_the_purge_incomplete(
+    conn, settings, caplog
+):
+    plant_one_of_each(conn, NOON - 400 * DAY)
+    due_before = retention.due(conn, NOON, settings)
+    caplog.set_level(logging.INFO, logger="casework")
+    filling = FaultyStore(conn)
+    report = retention.purge(
+        filling, NOON, settings,
+        progress=lambda step: filling.fill() if step == "final_checkpoint" else None,
+    )  # fmt: skip
+    assert report.counts == due_before and report.total > 0
+    assert report.outcome == "incomplete"
+    assert report.problem == "final_checkpoint: the disk is full"
+    assert messages(caplog) == [
+        "purge: disk full",
+        f"purge incomplete: {report.total} rows in {report.seconds:.2f} s",
+    ]
+    (run,) = purge_reports.recent(conn)  # its last batch's counts: the deletion is on record
+    assert run.outcome == "deleted" and run.counts == due_before
+    assert sum(retention.due(conn, NOON, settings).values()) == 0
+
+
+def test_a_purge_kept_busy_while_compacting_is_incomplete_and_says_where(
+    app, conn, settings, store_key, monkeypatch, caplog
+):
+    monkeypatch.setattr(purge_steps, "MAINTENANCE_ATTEMPTS", 1)
+    monkeypatch.setattr(purge_steps, "VACUUM_ATTEMPTS", 1)
+    monkeypatch.setattr(purge_steps, "MAINTENANCE_BUSY_MS", 20)
+    plant_one_of_each(conn, NOON - 400 * DAY)
+    caplog.set_level(logging.INFO, logger="casework")
+    other = db.connect(app.extensions["casework_store"].path, store_key)
+
+    def hold(step: str) -> None:
+        if step == "checkpoint":  # a reader keeps the WAL from being truncated
+            other.execute("BEGIN")
+            other.execute("SELECT count(*) FROM users").fetchone()
+        elif step == "vacuum":  # a writer keeps VACUUM from starting
+            other.execute("ROLLBACK")
+            other.execute("BEGIN IMMEDIATE")
+        elif step == "final_checkpoint":
+            other.execute("ROLLBACK")
+
+    try:
+        report = retention.purge(conn, NOON, settings, progress=hold)
+    finally:
+        other.close()
+    assert report.outcome == "incomplete"
+    assert report.problem == "checkpoint: the store stayed busy; vacuum: the store stayed busy"
+    assert purge_reports.recent(conn)[0].outcome == "incomplete"
+    assert messages(caplog) == [f"purge incomplete: {report.total} rows in {report.seconds:.2f} s"]
+    assert retention.purge(conn, NOON, settings).outcome == "done"
+
+
+def test_while_a_purge_compacts_its_record_already_holds_what_it_deleted(conn, settings):
+    plant_one_of_each(conn, NOON - 400 * DAY)
+    due_before = retention.due(conn, NOON, settings)
+    seen = []
+
+    def look(step: str) -> None:
+        seen.append(step)
+        if step == "checkpoint":  # a purge killed now leaves this record
+            (run,) = purge_reports.recent(conn)
+            assert (run.outcome, run.counts) == ("deleted", due_before)
+
+    retention.purge(conn, NOON, settings, progress=look)
+    assert seen == list(retention.STEPS)
