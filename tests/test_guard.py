@@ -372,3 +372,60 @@ def _assert_well_formed(text, found):
         assert finding.kind in KINDS
         assert 0 <= finding.start < finding.end <= len(text)
     assert all(a.end <= b.start for a, b in pairwise(found))
+
+
+# --- e-mail addresses at their limits, written out or disguised ------------------------
+# The whole address is found (its span, not only that there is one): a guard that stops
+# one character short would leave the rest of an address in the text.
+
+LONGEST_LOCAL = "x" * 64  # the most an address may have before "@"
+LONGEST_LABEL = "d" * 63  # the most one part of a domain may have
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "j@example.com",
+        f"{LONGEST_LOCAL}@example.com",
+        f"jean@{LONGEST_LABEL}.com",
+        f"jean@example.{LONGEST_LABEL}",
+        f"jean@{LONGEST_LABEL}.{LONGEST_LABEL}.ca",
+        "jean@a.b.c.d.e.f.g.h.ca",  # eight parts after the first
+    ],
+)
+def test_an_email_address_at_its_limits_is_found_whole(address):
+    text = f"écrire à {address} merci"
+    [finding] = find_identifiers(text, today=TODAY)
+    assert finding.kind == "email" and text[finding.start : finding.end] == address
+
+
+@pytest.mark.parametrize("tld", ["com", "ca", "org", "net", "fr", "es", "mx", "co", "info", "edu"])
+def test_a_written_out_address_is_found_with_each_known_ending(tld):
+    for text in (f"jean at gmail dot {tld}", f"maria arroba hotmail punto {tld}"):
+        assert {f.kind for f in find_identifiers(text, today=TODAY)} == {"email"}, text
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "j at example dot com",
+        f"{LONGEST_LOCAL} at example dot com",
+        f"jean at {LONGEST_LABEL} dot com",
+        "jean   at   gmail   dot   com",  # up to three spaces around each word
+        "jean arobase videotron point qc.ca",
+        "jean at gouv dot gouv.qc.ca",
+        "jean[at]gmail[dot]com",
+        "jean [at] gmail [dot] com",
+        "jean [ at ] gmail.com",
+        "jean(arobase)videotron(point)ca",
+        "jean[arobase]videotron.ca",
+        "maria(arroba)hotmail(punto)com",
+        "maria (arroba) hotmail (punto) com",
+        "jean[@]gmail.com",
+        "jean(@)gmail[point]ca",
+    ],
+)
+def test_a_disguised_address_is_found_whole(address):
+    text = f"écrire à {address} merci"
+    [finding] = find_identifiers(text, today=TODAY)
+    assert finding.kind == "email" and text[finding.start : finding.end] == address
