@@ -16,7 +16,7 @@ from helpers.instance import CHEAP_KDF, PASSPHRASE, PASSWORD
 
 from casework import create_app
 from casework.rules import recovery_key, totp
-from casework.store import WrongKey, vault_state
+from casework.store import WrongKey, db, vault_state
 from casework.store.db import connect
 from casework.store.migrations import migrate
 from casework.vault import keyring, keys, slots
@@ -374,3 +374,17 @@ def test_an_upgrade_killed_before_it_finished_still_opens(tmp_path, monkeypatch)
     key = Store(instance).key_for(PASSPHRASE, CHEAP_KDF)  # the legacy key still opens; redone
     assert (instance / slots.SLOT_FILE).exists() and not (instance / keyring.SALT_FILE).exists()
     keys.wipe(key)
+
+
+def test_a_coordinator_unlock_on_a_full_disk_stays_sealed_and_says_so(app, team, instance):
+    conn = app.extensions["casework_store"].conn()
+    with db.transaction(conn):  # the sessions from before cannot be deleted, as on a full disk
+        conn.execute(
+            "CREATE TRIGGER no_room BEFORE DELETE ON sessions"
+            " BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+        )
+    seal(app)
+    _, response = coordinator_unlock(app, team, "ash")
+    assert response.status_code == 507
+    assert "The server&#39;s disk is full: casework stays locked" in response.text
+    assert app.extensions["casework_store"].sealed
