@@ -165,6 +165,18 @@ def test_one_attempt_costs_one_derivation_whatever_the_number_of_slots():
     assert keys.derivation_count() - before == 1
 
 
+def test_two_operator_passphrases_each_open_the_store():
+    # Each operator slot has its own random salt: the derivation for one opens only it.
+    first, second = slots.operator("the first long passphrase"), slots.operator("a second one")
+    file = make_file([first, second])
+    for credential in (first, second):
+        opened = slots.open_file(file, credential)
+        assert opened is not None and opened.master == MASTER
+    before = keys.derivation_count()
+    assert slots.open_file(file, slots.operator("neither of them")) is None
+    assert keys.derivation_count() - before == 2  # one per salt, none wasted
+
+
 def test_the_file_names_nobody():
     file = make_file([slots.coordinator("riverhandle", "a long password here")])
     text = slots.dumps(file)

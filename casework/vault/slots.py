@@ -138,11 +138,16 @@ def stretch(credential: Credential, store_id: str, slot: Slot) -> bytes:
     """The credential's input key for ``slot``: Argon2id for passwords, as is for keys."""
     if credential.kind not in STRETCHED:
         return credential.secret
-    salt = (
-        _handle_salt(store_id, credential.handle) if credential.kind == COORDINATOR else slot.salt
-    )
     params = slot.kdf or keys.KdfParams()
-    return bytes(keys.derive_raw(credential.secret, salt, params))
+    return bytes(keys.derive_raw(credential.secret, _salt(credential, store_id, slot), params))
+
+
+def _salt(credential: Credential, store_id: str, slot: Slot) -> bytes:
+    """A coordinator's salt comes from their pseudonym (one derivation opens their slot
+    among many); any other stretched slot has its own random salt."""
+    if credential.kind == COORDINATOR:
+        return _handle_salt(store_id, credential.handle)
+    return slot.salt
 
 
 # --- the cryptography of one slot --------------------------------------------------------
@@ -235,14 +240,16 @@ def verify(file: SlotFile, master: bytes | bytearray) -> None:
 def open_file(file: SlotFile, credential: Credential) -> Opened | None:
     """The master key behind the first slot of ``credential``'s kind that it opens.
 
-    One Argon2id derivation per distinct cost among those slots (normally one). A slot
-    that opens but whose sealed key or the file's MAC does not check is an edited file.
+    One Argon2id derivation per distinct cost and salt among those slots (normally one: a
+    coordinator's salt is their pseudonym's). A slot that opens but whose sealed key or the
+    file's MAC does not check is an edited file.
     """
-    stretched_by_cost: dict[keys.KdfParams | None, bytes] = {}
+    stretched: dict[tuple, bytes] = {}
     for slot in file.of_kind(credential.kind):
-        if slot.kdf not in stretched_by_cost:
-            stretched_by_cost[slot.kdf] = stretch(credential, file.store_id, slot)
-        private = _open_private(slot, stretched_by_cost[slot.kdf], file.store_id)
+        derivation = (slot.kdf, _salt(credential, file.store_id, slot))
+        if derivation not in stretched:
+            stretched[derivation] = stretch(credential, file.store_id, slot)
+        private = _open_private(slot, stretched[derivation], file.store_id)
         if private is None:
             continue
         try:
