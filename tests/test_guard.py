@@ -73,6 +73,8 @@ REFUSED = [
     ("12 mars 1985", {"birth_date"}),
     ("March 12th, 1985", {"birth_date"}),
     ("12 de marzo de 1985", {"birth_date"}),
+    ("12 setiembre 1985", {"birth_date"}),  # Peru's and Uruguay's spelling
+    ("12 de septiembre de 1985", {"birth_date"}),
     ("arrived 03/12/85", {"birth_date"}),
     ("on 2015-03-01", {"birth_date"}),
     ("1985-03-01", {"birth_date"}),  # the first of a month
@@ -115,6 +117,8 @@ REFUSED = [
     ("1234 rue saint-denis", {"street_address"}),
     ("vive en avenida Insurgentes Sur 1602", {"street_address"}),
     ("calle de Alcalá, n.º 12", {"street_address"}),
+    ("calle mayor # 12", {"street_address"}),
+    ("calle mayor #12", {"street_address"}),
     ("1234 calle Mayor", {"street_address"}),
     ("12 calle de Alcalá", {"street_address"}),
     ("1234, avenida Juárez", {"street_address"}),

@@ -141,7 +141,7 @@ _CIVIC_LAST = (
 CIVIC_STREET_FIRST = re.compile(
     r"\b(?i:rue|boulevard|boul\.|bd\.|avenue|av\.|chemin|ch\.|montée|route|allée|impasse"
     rf"|promenade|calle|avenida|avda\.|paseo|calzada|camino|bulevar)\s+{_ANY_NAME}"
-    rf"(?:\s+{_ANY_NAME}){{0,3}},?\s+(?:#|(?i:no|n[úu]m|número|n\.?[º°])\.?\s*)?{_CIVIC_LAST}"
+    rf"(?:\s+{_ANY_NAME}){{0,3}},?\s+(?:#\s*|(?i:no|n[úu]m|número|n\.?[º°])\.?\s*)?{_CIVIC_LAST}"
 )
 CIVIC_EN_NUMBER_LAST = re.compile(
     rf"\b{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}}\s+"
@@ -159,7 +159,7 @@ UNIT = re.compile(
 _MONTHS = (
     r"(?i:january|february|march|april|may|june|july|august|september|october|november"
     r"|december|janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre"
-    r"|novembre|d[ée]cembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|se?ptiembre"
+    r"|novembre|d[ée]cembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|sep?tiembre"
     r"|octubre|noviembre|diciembre|janv|f[ée]vr|avr|juil|sept|jan|feb|f[ée]v|mar|apr|jun"
     r"|jul|aug|sep|oct|nov|d[ée]c|ene|abr|ago|dic)"
 )
