@@ -84,6 +84,8 @@ REFUSED = [
     ("31 mars 1985", {"birth_date"}),
     ("December 1, 1985", {"birth_date"}),
     ("15/12/28", {"birth_date"}),  # two-digit year past next year: 1928
+    ("le 01/03/15", {"birth_date"}),  # two-digit year: 2015, more than ten years ago
+    ("12/13/1985", {"birth_date"}),  # month first
     # postal codes
     ("H2X 1Y4", {"postal_code"}),
     ("code postal h2x1y4", {"postal_code"}),
@@ -131,6 +133,11 @@ REFUSED = [
 ]
 
 PASSES = [
+    # impossible dates are no birth dates (and no other identifier)
+    ("32 mars 1985", set()),
+    ("13/13/1985", set()),
+    ("32/12/1985", set()),
+    ("le 01/03/16", set()),  # two-digit year: 2016, ten years ago, not yet old enough
     # hearing times
     ("Audience à 10:30", set()),
     ("rendez-vous 9h30", set()),
