@@ -30,9 +30,13 @@ def tls_context() -> ssl.SSLContext:
 
 def connect(port: int, source: str, timeout: float = 5) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.settimeout(timeout)
-    sock.bind((source, 0))
-    sock.connect(("127.0.0.1", port))
+    try:
+        sock.settimeout(timeout)
+        sock.bind((source, 0))
+        sock.connect(("127.0.0.1", port))
+    except OSError:
+        sock.close()  # refused at once (the cap): no socket left for the collector to warn of
+        raise
     return sock
 
 
