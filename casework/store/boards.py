@@ -162,13 +162,13 @@ def _open_tasks(conn: Connection, now: int, needed: int) -> list[tuple[int, int,
     version = conn.version()
     kept = conn.kept.get("open_tasks")
     if kept is not None:
-        read_version, read_at, tasks, every_one = kept
+        read_version, read_at, rows, every_one = kept
         if read_version == version and read_at <= now:
-            first = bisect.bisect_right(tasks, now, key=operator.itemgetter(3))
-            if every_one or len(tasks) - first >= needed:
-                return tasks[first:]
+            first = bisect.bisect_right(rows, now, key=operator.itemgetter(3))
+            if every_one or len(rows) - first >= needed:
+                return rows[first:]
     read = max(needed, OPEN_TASKS_KEPT)
-    tasks = [
+    rows = [
         tuple(row)
         for row in conn.execute(
             "SELECT t.id, t.urgent, t.languages, t.starts_at FROM tasks t"
@@ -178,8 +178,8 @@ def _open_tasks(conn: Connection, now: int, needed: int) -> list[tuple[int, int,
             (now, read),
         )
     ]
-    conn.kept["open_tasks"] = (version, now, tasks, len(tasks) < read)
-    return tasks
+    conn.kept["open_tasks"] = (version, now, rows, len(rows) < read)
+    return rows
 
 
 def urgent_open_count(conn: Connection, now: int) -> int:
