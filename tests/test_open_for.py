@@ -39,6 +39,7 @@ def _store(tasks: list[dict]) -> db.Connection:
 def _fill(conn, tasks: list[dict]) -> None:
     migrations.migrate(conn, NOW)
     insert_user(conn, "ana", "volunteer", NOW, id=1)
+    insert_user(conn, "bea", "volunteer", NOW, id=2)
     for i, t in enumerate(tasks, start=1):
         state = "open" if t["case_open"] else "closed"
         conn.execute(
@@ -119,7 +120,9 @@ step = st.one_of(
     st.tuples(
         st.sampled_from(("here", "elsewhere")),
         st.integers(1, 25),
-        st.sampled_from(("state", "urgent", "languages", "moved", "mine", "case")),
+        st.sampled_from(
+            ("state", "urgent", "languages", "moved", "mine", "case", "people", "taken")
+        ),
     ),
     st.tuples(st.just("home"), st.lists(st.sampled_from(CODES), unique=True, max_size=2)),
 )
@@ -136,6 +139,10 @@ def _change(conn, task_id: int, what: str) -> None:
         " WHERE id = ?1",
         "case": "UPDATE cases SET state = CASE state WHEN 'open' THEN 'closed' ELSE 'open' END"
         " WHERE id = ?1",
+        # What only the summary shows: the places, and someone else's sign-up.
+        "people": "UPDATE tasks SET people_needed = people_needed % 3 + 1 WHERE id = ?1",
+        "taken": "INSERT OR IGNORE INTO assignments (task_id, user_id, assigned_at)"
+        " SELECT id, 2, 0 FROM tasks WHERE id = ?1",
     }
     with db.transaction(conn):
         if what != "mine":
@@ -166,6 +173,23 @@ def _as_now(conn) -> list[dict]:
     ]  # fmt: skip
 
 
+def _fresh_summaries(conn, rows) -> list[tuple]:
+    """The summaries of the tasks ``rows`` name, read afresh."""
+    return [
+        tuple(
+            conn.execute(
+                f"SELECT t.id AS id, {boards._SUMMARY} FROM tasks t WHERE t.token = ?",  # noqa: S608
+                (row["token"],),
+            ).fetchone()
+        )
+        for row in rows
+    ]
+
+
+def _urgent_now(conn, now: int) -> int:
+    return sum(t["urgent"] and t["state"] == "open" and t["starts_at"] > now for t in _as_now(conn))
+
+
 PLAIN = {"urgent": False, "languages": [], "state": "open", "case_open": True, "mine": False}
 SIX = [{**PLAIN, "offset": hours} for hours in range(1, 7)]
 
@@ -177,6 +201,15 @@ SIX = [{**PLAIN, "offset": hours} for hours in range(1, 7)]
 @example(SIX, [("time", 3), ("here", 6, "urgent"), ("home", []), ("time", -3)], 150)
 # Time uses up what was kept: read again, past it.
 @example([{**PLAIN, "offset": h} for h in range(1, 11)], [("time", 3)], 3)
+# The urgent count kept: time passes an urgent task's start, then goes back; another
+# connection makes a task urgent.
+@example([{**PLAIN, "offset": h, "urgent": True} for h in (1, 3)], [("time", 2)], 150)
+@example([{**PLAIN, "offset": h, "urgent": True} for h in (1, 3)],
+         [("time", 2), ("home", []), ("time", -2)], 150)  # fmt: skip
+@example(SIX, [("home", []), ("elsewhere", 2, "urgent")], 150)
+# A summary kept: its places changed elsewhere, someone else took one here.
+@example(SIX, [("home", []), ("elsewhere", 1, "people")], 150)
+@example(SIX, [("home", []), ("here", 1, "taken")], 150)
 # One's own tasks are left out: as many more are read.
 @example([{**PLAIN, "offset": h, "mine": h <= 3} for h in range(1, 11)], [], 3)
 @given(
@@ -205,6 +238,8 @@ def test_what_a_connection_keeps_is_always_what_a_fresh_read_gives(tasks, steps,
                         assert [r["token"] for r in rows] == _expected_at_time(
                             _as_now(conn), now, spoken, 12
                         )
+                        assert [tuple(r) for r in rows] == _fresh_summaries(conn, rows)
+                        assert boards.urgent_open_count(conn, now) == _urgent_now(conn, now)
                     else:
                         _change(conn if kind == "here" else other, (args[0] - 1) % len(tasks) + 1,
                                 args[1])  # fmt: skip

@@ -116,39 +116,56 @@ def open_for(conn: Connection, user_id: int, now: int, languages: str, limit: in
     Among the next OPEN_TASK_SCAN open tasks of open cases that are not already the
     volunteer's: urgent first, then those needing a language the volunteer speaks (or
     none), then the rest; soonest first within each. Every home ranks the same next open
-    tasks, so they are read once per change of the store (``_open_tasks``) and each home
-    only leaves out the person's own; the full summary is read for the ``limit`` kept.
+    tasks, so they are read once per change of the store (``_open_tasks``), as are the
+    summaries shown (``_summaries``); each home only leaves out the person's own.
     """
-    mine = {
-        row[0]
-        for row in conn.execute(
-            "SELECT task_id FROM assignments WHERE user_id = ? AND task_starts_at > ?",
-            (user_id, now),
-        )
-    }
     spoken = {code for code in (languages or "").split(",") if code}
-    window = []
-    for task in _open_tasks(conn, now, OPEN_TASK_SCAN + len(mine)):
-        if task[0] not in mine:
-            window.append(task)
-            if len(window) == OPEN_TASK_SCAN:
-                break
+    reach = OPEN_TASK_SCAN
+    while True:
+        span = _open_tasks(conn, now, reach)[:reach]
+        if not span:
+            return []
+        # The person's own among them: their assignments over the span's hours only.
+        mine = {
+            row[0]
+            for row in conn.execute(
+                "SELECT task_id FROM assignments WHERE user_id = ?"
+                " AND task_starts_at > ? AND task_starts_at <= ?",
+                (user_id, now, span[-1][3]),
+            )
+        }
+        window = [task for task in span if task[0] not in mine]
+        if len(window) >= OPEN_TASK_SCAN or len(span) < reach:
+            break  # enough that are not theirs, or every open task there is
+        reach += OPEN_TASK_SCAN - len(window)
 
     def rank(task: tuple[int, int, str, int]) -> tuple:
         task_id, urgent, needed, starts_at = task
         fit = 1 if not needed else 2 if spoken.intersection(needed.split(",")) else 0
         return -urgent, -fit, starts_at, task_id
 
-    chosen = [task[0] for task in sorted(window, key=rank)[:limit]]
-    if not chosen:
-        return []
-    # Only "(?, ?)" placeholders are formatted in: the ids and their ranks are bound.
-    values = ", ".join(["(?, ?)"] * len(chosen))
-    return conn.execute(
-        f"WITH chosen (id, rank) AS (VALUES {values})"  # noqa: S608
-        f" SELECT {_SUMMARY} FROM chosen JOIN tasks t ON t.id = chosen.id ORDER BY chosen.rank",
-        [value for rank, task_id in enumerate(chosen) for value in (task_id, rank)],
-    ).fetchall()
+    chosen = [task[0] for task in sorted(window[:OPEN_TASK_SCAN], key=rank)[:limit]]
+    return _summaries(conn, chosen)
+
+
+def _summaries(conn: Connection, ids: list[int]) -> list[Row]:
+    """The summaries (_SUMMARY) of the tasks ``ids``, in that order. The few the homes
+    show are much the same for everyone: each is read once per change of the store."""
+    version = conn.version()
+    kept = conn.kept.get("summaries")
+    if kept is None or kept[0] != version:
+        kept = conn.kept["summaries"] = (version, {})
+    known = kept[1]
+    missing = [task_id for task_id in ids if task_id not in known]
+    if missing:
+        # Only "?" placeholders are formatted in: the ids are bound.
+        marks = ", ".join(["?"] * len(missing))
+        for row in conn.execute(
+            f"SELECT t.id AS id, {_SUMMARY} FROM tasks t WHERE t.id IN ({marks})",  # noqa: S608
+            missing,
+        ):
+            known[row[0]] = row
+    return [known[task_id] for task_id in ids if task_id in known]
 
 
 # How many of the next open tasks a connection keeps for the homes (read again when the
@@ -187,12 +204,22 @@ def urgent_open_count(conn: Connection, now: int) -> int:
 
     No join with cases: closing a case cancels its upcoming tasks, and a case only turns
     dormant with no task ahead, so an open upcoming task always belongs to an open case.
-    The count is one range of the tasks_urgent index.
+    The count is one range of the tasks_urgent index, read with the next such task's
+    start: it stays true until then, or until the store changes.
     """
-    return conn.execute(
-        "SELECT count(*) FROM tasks WHERE state = 'open' AND urgent = 1 AND starts_at > ?",
+    version = conn.version()
+    kept = conn.kept.get("urgent")
+    if kept is not None:
+        read_version, read_at, count, until = kept
+        if read_version == version and read_at <= now and (until is None or now < until):
+            return count
+    count, until = conn.execute(
+        "SELECT count(*), min(starts_at) FROM tasks"
+        " WHERE state = 'open' AND urgent = 1 AND starts_at > ?",
         (now,),
-    ).fetchone()[0]
+    ).fetchone()
+    conn.kept["urgent"] = (version, now, count, until)
+    return count
 
 
 def week(conn: Connection, start: int, end: int, user_id: int | None) -> list[Row]:
