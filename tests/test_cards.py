@@ -89,3 +89,27 @@ def test_every_field_a_card_reads_is_in_its_cache_key():
         if "places(row)" in body:  # tasks/macros.html: places left
             read |= {"people_needed", "assigned"}
         assert read and read <= keyed, (macro, read - keyed)
+
+
+def _nav(page: str) -> str:
+    return re.search(r'<nav aria-label="[^"]+">(.*?)</nav>', page, re.S).group(1)
+
+
+def test_the_main_navigation_is_each_persons_own(team, accounts, app):
+    """Kept rendered like a card: a volunteer never gets a coordinator's links, each
+    person sees their own name, in their language; a coordinator still enrolling their
+    second factor gets nothing but the way out."""
+    ana = team.person("ana")
+    coordinator, volunteer = _nav(team.coord.get("/").text), _nav(ana.get("/").text)
+    for link in ('href="/cases/new"', 'href="/people/"', 'href="/lock"'):
+        assert link in coordinator and link not in volunteer
+    assert '"who">ana<' in volunteer and '"who">ana<' not in coordinator
+    assert 'href="/week"' in volunteer and "Sign out" in volunteer
+    ana.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    assert "Se déconnecter" in _nav(ana.get("/").text)
+    ana.environ_base["HTTP_ACCEPT_LANGUAGE"] = "es"
+    assert "Cerrar sesión" in _nav(ana.get("/").text)
+    enrolling = app.test_client()
+    accounts.create("cleo", client=enrolling, second_factor=False)
+    waiting = _nav(enrolling.get("/enrol").text)
+    assert 'action="/signout"' in waiting and "href=" not in waiting
