@@ -113,3 +113,39 @@ def test_next_stays_on_our_host(accounts, client):
         )
         assert response.headers["Location"] == "/"
         client.post("/signout", data={"csrf_token": csrf_token(client.get("/"))})
+
+
+def test_a_sessions_csrf_token_stays_the_same_and_good_on_every_page(
+    accounts, client, app, monkeypatch
+):
+    """The token is signed once per session: an hour later (the signature's time has no
+    limit) the pages carry the same one, and it still works; another person's session
+    has its own, which is refused here."""
+    import itsdangerous.timed
+
+    accounts.create("river")
+    accounts.create("delta")
+    accounts.signin("river")
+    first = csrf_token(client.get("/"))
+    later = itsdangerous.timed.time.time() + 3600
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: later)
+    assert csrf_token(client.get("/")) == first
+    other = app.test_client()
+    accounts.signin("delta", client=other)
+    theirs = csrf_token(other.get("/"))
+    assert theirs != first
+    assert client.post("/signout", data={"csrf_token": theirs}).status_code == 400
+    assert client.get("/").status_code == 200  # still signed in
+    assert client.post("/signout", data={"csrf_token": first}).status_code == 302
+    assert client.get("/").status_code == 302  # signed out
+
+
+def test_locking_forgets_every_signed_token(accounts, client, app):
+    from casework.web import gate, lifecycle
+
+    accounts.create("river")
+    accounts.signin("river")
+    csrf_token(client.get("/"))
+    assert gate._SIGNED
+    assert lifecycle.lock_store(app, "test")
+    assert not gate._SIGNED

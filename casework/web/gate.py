@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Flask, Response, abort, current_app, redirect, request, url_for
+from flask import Flask, Response, abort, current_app, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
+from itsdangerous import BadData, URLSafeTimedSerializer
 
 from casework.store import users
 from casework.vault.store import Sealed
@@ -51,6 +53,10 @@ CSP = "; ".join(
 )
 
 View = TypeVar("View", bound=Callable)
+# Sessions whose CSRF token is kept signed: more than live at once in any group.
+SIGNED_TOKENS_KEPT = 4096
+# A session's CSRF token -> (the secret that signed it, its signature); see sign_once.
+_SIGNED: dict[str, tuple[bytes, str]] = {}
 csrf = CSRFProtect()
 login_manager = LoginManager()
 
@@ -128,6 +134,41 @@ def load_user(public_id: str) -> users.User | None:
         return None
 
 
+def sign_once() -> None:
+    """Give the request its session's CSRF token as signed before, if it was.
+
+    Flask-WTF's generate_csrf (templates and forms alike) signs the session's token on
+    every page unless the request already has it in ``g``: signing was a tenth of a
+    page's rendering. With WTF_CSRF_TIME_LIMIT None (app.py) a signature never expires,
+    so the first one a session got stays as good as a new one."""
+    raw = session.get("csrf_token")
+    if isinstance(raw, str):
+        kept = _SIGNED.get(raw)
+        if kept is not None and kept[0] == current_app.secret_key:
+            g.csrf_token = kept[1]
+
+
+def keep_signed(response: Response) -> Response:
+    """Keep the token this request signed for the next pages of its session, once it is
+    checked to be the signature of the session's token as it stands now (a sign-in or
+    sign-out may have replaced the token after it was signed)."""
+    signed = g.get("csrf_token")
+    raw = session.get("csrf_token") if signed is not None else None
+    if isinstance(raw, str) and raw not in _SIGNED:
+        serializer = URLSafeTimedSerializer(current_app.secret_key, salt="wtf-csrf-token")
+        with contextlib.suppress(BadData):
+            if serializer.loads(signed) == raw:
+                if len(_SIGNED) >= SIGNED_TOKENS_KEPT:
+                    _SIGNED.clear()  # a flood of new sessions: they are signed again
+                _SIGNED[raw] = (current_app.secret_key, signed)
+    return response
+
+
+def forget_signed_tokens() -> None:
+    """The store locked: every session ended, and their tokens leave memory with them."""
+    _SIGNED.clear()
+
+
 def init_app(app: Flask) -> None:
     # A fresh secret per start: it only signs CSRF tokens of sessions that a restart ends.
     app.secret_key = secrets.token_bytes(32)
@@ -136,4 +177,6 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = None  # sessions are rotated and ended server-side
     login_manager.login_view = "auth.signin"
     app.before_request(gate)
+    app.before_request(sign_once)
+    app.after_request(keep_signed)
     app.after_request(set_headers)
