@@ -361,3 +361,57 @@ def test_a_debrief_can_be_written_from_exactly_the_start_time(conn):
     volunteer = SimpleNamespace(role="volunteer")
     assert staffing.debrief_refusal(going, volunteer, NOW + DAY - 1) == "not_yet"
     assert staffing.debrief_refusal(going, volunteer, NOW + DAY) is None
+
+
+def notices_on(conn, task) -> dict[int, tuple]:
+    """Who has a notice on the task: user id -> (its kinds, when it changed)."""
+    rows = conn.execute(
+        "SELECT user_id, changes, changed_at FROM change_notices WHERE task_id = ?", (task["id"],)
+    )
+    return {row[0]: (row[1], row[2]) for row in rows}
+
+
+def test_a_coordinator_adding_someone_tells_them_and_the_others_going_not_themselves(conn):
+    task = planted_task(conn, planted_case(conn), NOW + 3 * DAY, people_needed=4)
+    ana, ben = insert_user(conn, "ana"), insert_user(conn, "ben")
+    coord = insert_user(conn, "coord", "coordinator")
+    assign(conn, task, ben)
+    assign(conn, task, coord)  # a coordinator who goes too
+    staffing.take_place(conn, task, ana, NOW, coord)
+    assert notices_on(conn, task) == {ana: ("assigned", NOW), ben: ("people", NOW)}
+    staffing.leave(conn, task, ana, NOW + HOUR, coord)
+    # ana's unseen notice now says she was taken off; ben's still says who goes changed.
+    assert notices_on(conn, task) == {ana: ("removed", NOW + HOUR), ben: ("people", NOW + HOUR)}
+
+
+def test_who_signs_up_or_withdraws_themselves_gets_no_notice_and_loses_their_own(conn):
+    task = planted_task(conn, planted_case(conn), NOW + 3 * DAY, people_needed=4)
+    ana, ben = insert_user(conn, "ana"), insert_user(conn, "ben")
+    coord = insert_user(conn, "coord", "coordinator")
+    staffing.take_place(conn, task, ana, NOW, coord)
+    staffing.take_place(conn, task, ben, NOW, coord)
+    staffing.leave(conn, task, ana, NOW + HOUR, ana)  # she knows: her notice goes
+    assert notices_on(conn, task) == {ben: ("assigned", NOW)}
+    staffing.take_place(conn, task, ana, NOW + 2 * HOUR, ana)
+    assert notices_on(conn, task) == {ben: ("assigned", NOW)}
+
+
+def late_withdrawal_at(conn, task):
+    return conn.execute(
+        "SELECT late_withdrawal_at FROM tasks WHERE id = ?", (task["id"],)
+    ).fetchone()[0]
+
+
+def test_only_a_volunteer_withdrawing_within_48_hours_is_a_late_withdrawal(conn):
+    ana, coord = insert_user(conn, "ana"), insert_user(conn, "coord", "coordinator")
+    soon = planted_task(conn, planted_case(conn), NOW + 47 * HOUR)
+    later = planted_task(conn, planted_case(conn), NOW + 49 * HOUR)
+    removed = planted_task(conn, planted_case(conn), NOW + 47 * HOUR)
+    for task in (soon, later, removed):
+        assign(conn, task, ana)
+    staffing.leave(conn, soon, ana, NOW, ana)
+    staffing.leave(conn, later, ana, NOW, ana)
+    staffing.leave(conn, removed, ana, NOW, coord)  # a coordinator's choice, not a let-down
+    assert late_withdrawal_at(conn, soon) == NOW
+    assert late_withdrawal_at(conn, later) is None
+    assert late_withdrawal_at(conn, removed) is None
