@@ -18,6 +18,7 @@ from casework.web import (
     i18n,
     labels,
     lifecycle,
+    parts,
     sessions,
     throttle,
 )
@@ -70,6 +71,7 @@ def create_app(
     lifecycle.init_app(app)
     labels.init_app(app)
     cards.init_app(app)
+    parts.init_app(app)
 
     errors.init_app(app)
     app.register_blueprint(auth.bp)

@@ -9,7 +9,7 @@ from flask_login import current_user
 from casework.cases.forms import LookupForm
 from casework.rules import localtime
 from casework.store import boards, homes, notices
-from casework.web import alerts, context
+from casework.web import alerts, cards, context, parts
 from casework.web.context import get_db
 from casework.web.forms import ConfirmForm
 from casework.web.gate import roles
@@ -51,9 +51,28 @@ def index():
         conn, current_user, now, days_end, (MY_TASKS_SHOWN, OPEN_TASKS_SHOWN)
     )
     tomorrow = localtime.day_bounds(today, 1, zone)[1]
-    return render_template(
-        "home/volunteer.html", home=home, tomorrow=tomorrow, debriefs_first=DEBRIEFS_FIRST
+    # Everything the content shows, as it shows it: when none of it changed since this
+    # person's last visit, its rendering is reused (casework.web.parts).
+    shown = (
+        current_user.handle,
+        tomorrow,
+        DEBRIEFS_FIRST,
+        home.urgent,
+        cards.values("notice", home.notices),
+        cards.values("day", home.days, today_before=tomorrow),
+        cards.values("task", home.mine),
+        cards.values("debrief", home.to_debrief),
+        cards.values("task", home.could_take),
     )
+    content = parts.kept(
+        "home/volunteer_content.html",
+        shown,
+        handle=current_user.handle,
+        home=home,
+        tomorrow=tomorrow,
+        debriefs_first=DEBRIEFS_FIRST,
+    )
+    return render_template("home/volunteer.html", content=content)
 
 
 def _soon_from(needs_people: list, soon: int) -> int:

@@ -139,12 +139,19 @@ def open_for(conn: Connection, user_id: int, now: int, languages: str, limit: in
             break  # enough that are not theirs, or every open task there is
         reach += OPEN_TASK_SCAN - len(window)
 
-    def rank(task: tuple[int, int, str, int]) -> tuple:
-        task_id, urgent, needed, starts_at = task
-        fit = 1 if not needed else 2 if spoken.intersection(needed.split(",")) else 0
-        return -urgent, -fit, starts_at, task_id
-
-    chosen = [task[0] for task in sorted(window[:OPEN_TASK_SCAN], key=rank)[:limit]]
+    # Ranked in one pass: the window is in start order, so each group (urgent or not,
+    # then how well its languages fit) stays in start order, as the ranking wants.
+    groups: tuple[list[int], ...] = ([], [], [], [], [], [])
+    fits: dict[str, int] = {}
+    for task_id, urgent, needed, _starts_at in window[:OPEN_TASK_SCAN]:
+        fit = fits.get(needed)
+        if fit is None:
+            # 0: a language they speak, 1: none needed, 2: none they speak.
+            fit = fits[needed] = (
+                1 if not needed else 0 if spoken.intersection(needed.split(",")) else 2
+            )
+        groups[(0 if urgent else 3) + fit].append(task_id)
+    chosen = [task_id for group in groups for task_id in group][:limit]
     return _summaries(conn, chosen)
 
 

@@ -63,10 +63,17 @@ def cards(name: str, rows: Iterable[Row], **before: int) -> Markup:
     cost more than the cache lookups themselves. A card with a field of STARTS_BEFORE is
     given ``<field>_before``: the field says whether the row's task starts before it.
     """
-    reader = g.get("card_reader")
-    if reader is None:  # once per request
-        reader = g.card_reader = (str(get_locale()), str(get_timezone()), request.script_root)
-    render, fields = current_app.extensions[EXTENSION], CARDS[name][1]
+    shown = values(name, rows, **before)
+    if not shown:
+        return Markup("")
+    render, now_reading = current_app.extensions[EXTENSION], reader()
+    return Markup("\n").join(render(name, each, *now_reading) for each in shown)
+
+
+def values(name: str, rows: Iterable[Row], **before: int) -> tuple[tuple, ...]:
+    """What the cards ``name`` of ``rows`` show, card by card: their cache keys (without
+    the reader's), and what decides whether a list of them looks the same."""
+    fields = CARDS[name][1]
     bounds = {}
     for field in fields:
         if field in STARTS_BEFORE:
@@ -75,9 +82,16 @@ def cards(name: str, rows: Iterable[Row], **before: int) -> Markup:
             bounds[field] = before[f"{field}_before"]
     rows = list(rows)
     if not rows:
-        return Markup("")
-    values = _values_of(rows[0], fields, bounds)
-    return Markup("\n").join(render(name, values(row), *reader) for row in rows)
+        return ()
+    return tuple(map(_values_of(rows[0], fields, bounds), rows))
+
+
+def reader() -> tuple[str, str, str]:
+    """What a card reads from the request: its language, time zone and site root."""
+    found = g.get("card_reader")
+    if found is None:  # once per request
+        found = g.card_reader = (str(get_locale()), str(get_timezone()), request.script_root)
+    return found
 
 
 def _values_of(first: Row, fields: tuple[str, ...], bounds: dict[str, int]):

@@ -21,7 +21,7 @@ from casework.store.db import connect
 from casework.store.users import User
 from casework.vault import keys, slots
 from casework.vault.store import Sealed, Store
-from casework.web import cards
+from casework.web import cards, parts
 from casework.web.context import app_now, get_db
 from casework.web.lifecycle import UnlockOutcome, open_store, state
 
@@ -155,9 +155,15 @@ def remove_and_rotate(app: Flask, user_id: int) -> bool:
 
 
 def rotate(app: Flask, remove: tuple[str, ...] = ()) -> bool:
-    """A new master key sealed to every slot but ``remove``; the card cache is dropped."""
+    """A new master key sealed to every slot but ``remove``; rendered cards and parts are
+    dropped."""
+
+    def forget() -> None:
+        cards.forget(app)
+        parts.forget(app)
+
     try:
-        _store(app).rotate(remove, after=lambda: cards.forget(app))
+        _store(app).rotate(remove, after=forget)
     except (OSError, Sealed) as exc:
         log.error("the key was not rotated: %s", type(exc).__name__)
         return False

@@ -19,7 +19,7 @@ from casework.store.db import Connection, Error, checkpoint, is_disk_full
 from casework.vault import purges, slots
 from casework.vault.keys import KdfParams, KeyProblem
 from casework.vault.store import RecoveryKeyTypo, Store
-from casework.web import cards, gate
+from casework.web import cards, gate, parts
 from casework.web.context import app_now
 from casework.web.errors import sealed_page, unexpected
 from casework.web.throttle import UNLOCK, Throttle
@@ -158,6 +158,7 @@ def lock_store(app: Flask, reason: str, actor_id: int | None = None) -> bool:
         app.session_interface.forget_all_anonymous()
         gate.forget_signed_tokens()
         cards.forget(app)  # rendered task cards hold areas and case codes
+        parts.forget(app)
     if locked:
         state(app).locks += 1
         log.info("locked (%s)", reason)
