@@ -83,7 +83,7 @@ REQUEST_STATE = re.compile(
 def test_a_kept_part_reads_nothing_of_the_request():
     """It is rendered without the request's context, so it could not show a person's
     session; this keeps an edit from reaching for it through the globals either."""
-    for name in ("home/volunteer_content.html", "home/notices.html", "macros.html"):
+    for name in ("top.html", "home/volunteer_content.html", "home/notices.html", "macros.html"):
         source = (TEMPLATES / name).read_text()
         code = re.sub(r"{#.*?#}", "", source, flags=re.S)
         assert not REQUEST_STATE.search(code), (name, REQUEST_STATE.search(code).group(0))

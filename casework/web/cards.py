@@ -45,8 +45,6 @@ CARDS = {
             "was_starts_at", "was_ends_at", "was_place",
         ),
     ),
-    # Not a card of the store's: the main navigation, on every page a person opens.
-    "nav": ("nav", ("handle", "coordinator", "enrolling")),
 }  # fmt: skip
 # Fields that are not the row's but whether its task starts before a time the page gives
 # (``cards(..., soon_before=T)``): the page's clock, never the card's.

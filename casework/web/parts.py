@@ -1,7 +1,8 @@
 """Parts of a page kept rendered, keyed by everything they show.
 
 The volunteer home is the page phones reload most, and its content was most of its time
-to render, although between two reloads it seldom changes. A part is a template rendered
+to render, although between two reloads it seldom changes; every page's top (head,
+header, navigation) is the same for a person on every visit. A part is a template rendered
 with only the values it is given (none of the request's: no ``current_user``, session or
 ``g``), and the key is those values as they are shown: each list of cards by its cards'
 own values (casework.cards), everything else as given, and the reader's language, zone,
@@ -16,22 +17,43 @@ import threading
 from collections.abc import Hashable
 
 from flask import Flask, current_app
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from casework.web import cards
 
-# A few hundred people's homes, each some 8 kB.
-CACHE_SIZE = 256
+# A few hundred people's homes (each some 8 kB) and pages' tops (2 kB).
+CACHE_SIZE = 512
 EXTENSION = "casework.web.parts"
 
 
-def kept(template: str, shown: Hashable, **values) -> Markup:
+def kept(template: str, shown: Hashable, *, form: bool = True, **values) -> Markup:
     """``template`` rendered with ``values``; ``shown`` must hold every value it shows
     (lists of cards as cards.values() gives them), and decides whether it is rendered again.
+    ``form``: the part may show a form, so the session's CSRF token is part of the key (a
+    part without one must not make a visitor a session just for a token).
     """
-    reader = (*cards.reader(), generate_csrf())
+    reader = (*cards.reader(), generate_csrf() if form else None)
     return current_app.extensions[EXTENSION](template, shown, reader, values)
+
+
+def page_top(title: str) -> Markup:
+    """The top of every page (templates/top.html: head, header and navigation), for the
+    person signed in, or for a visitor; ``title``: the page's title block, rendered."""
+    user = current_user
+    person = None
+    if user.is_authenticated:
+        person = {
+            "handle": user.handle,
+            "coordinator": user.is_coordinator,
+            "enrolling": user.needs_enrolment,
+        }
+    shown = (str(title), None if person is None else tuple(person.values()))
+    return kept(
+        "top.html", shown, form=person is not None,
+        title=title, lang=cards.reader()[0], person=person,
+    )  # fmt: skip
 
 
 def forget(app: Flask) -> None:
@@ -65,3 +87,4 @@ class _Parts:
 
 def init_app(app: Flask) -> None:
     app.extensions[EXTENSION] = _Parts(app, CACHE_SIZE)
+    app.jinja_env.globals["page_top"] = page_top
