@@ -149,3 +149,19 @@ def test_locking_forgets_every_signed_token(accounts, client, app):
     assert gate._SIGNED
     assert lifecycle.lock_store(app, "test")
     assert not gate._SIGNED
+
+
+def test_a_security_header_set_before_is_replaced_not_repeated(app):
+    from flask import Response
+
+    from casework.web import gate
+
+    with app.test_request_context("/"):
+        response = Response("x", headers={"X-Frame-Options": "SAMEORIGIN", "Pragma": "x"})
+        headers = gate.set_headers(response).headers
+        assert headers.getlist("X-Frame-Options") == ["DENY"]
+        assert headers.getlist("Pragma") == ["no-cache"]
+        assert headers.getlist("Content-Security-Policy") == [gate.CSP]
+        fresh = gate.set_headers(Response("y")).headers
+        assert [name for name, _ in fresh].count("Cache-Control") == 1
+        assert fresh["Referrer-Policy"] == "no-referrer"

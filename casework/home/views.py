@@ -29,9 +29,10 @@ DEBRIEFS_FIRST = 3
 def index():
     conn, now = get_db(), context.now()
     settings = current_app.config["CASEWORK"]
-    if current_user.is_coordinator:
+    user = current_user._get_current_object()  # once, not through the proxy each time
+    if user.is_coordinator:
         flag_days = settings["retention.dormant_flag_days"]
-        board = homes.board(conn, current_user.id, now, flag_days)
+        board = homes.board(conn, user.id, now, flag_days)
         return render_template(
             "home/board.html",
             board=board,
@@ -47,14 +48,12 @@ def index():
     zone = settings["timezone"]
     today = localtime.to_local(now, zone).date()
     days_end = localtime.day_bounds(today, 2, zone)[1]
-    home = homes.volunteer_home(
-        conn, current_user, now, days_end, (MY_TASKS_SHOWN, OPEN_TASKS_SHOWN)
-    )
+    home = homes.volunteer_home(conn, user, now, days_end, (MY_TASKS_SHOWN, OPEN_TASKS_SHOWN))
     tomorrow = localtime.day_bounds(today, 1, zone)[1]
     # Everything the content shows, as it shows it: when none of it changed since this
     # person's last visit, its rendering is reused (casework.web.parts).
     shown = (
-        current_user.handle,
+        user.handle,
         tomorrow,
         DEBRIEFS_FIRST,
         home.urgent,
@@ -67,7 +66,7 @@ def index():
     content = parts.kept(
         "home/volunteer_content.html",
         shown,
-        handle=current_user.handle,
+        handle=user.handle,
         home=home,
         tomorrow=tomorrow,
         debriefs_first=DEBRIEFS_FIRST,

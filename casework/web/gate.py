@@ -91,16 +91,17 @@ def gate() -> Response | None:
         return sealed_page()
     if endpoint in PUBLIC_ENDPOINTS:
         return None
-    if not current_user.is_authenticated:
+    user = current_user._get_current_object()  # once, not through the proxy each time
+    if not user.is_authenticated:
         if request.method == "GET":
             return redirect(url_for("auth.signin", next=request.full_path.rstrip("?")))
         abort(403)
     permitted = allowed_roles(endpoint)
     # Fail closed: an endpoint with no declared roles is unreachable, and so is any
     # object or page outside the caller's role (404, not 403: nothing is confirmed).
-    if permitted is None or current_user.role not in permitted:
+    if permitted is None or user.role not in permitted:
         abort(404)
-    if current_user.needs_enrolment and endpoint not in ENROLMENT_ENDPOINTS:
+    if user.needs_enrolment and endpoint not in ENROLMENT_ENDPOINTS:
         if request.method == "GET":
             return redirect(url_for("auth.enrol"))
         abort(404)
@@ -110,20 +111,32 @@ def gate() -> Response | None:
 def set_headers(response: Response) -> Response:
     """Security headers on every response, errors included."""
     headers = response.headers
-    headers["Content-Security-Policy"] = CSP
-    headers["X-Content-Type-Options"] = "nosniff"
-    headers["Referrer-Policy"] = "no-referrer"
-    headers["X-Frame-Options"] = "DENY"
-    headers["Cross-Origin-Opener-Policy"] = "same-origin"
-    headers["Cross-Origin-Resource-Policy"] = "same-origin"
-    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
+    wanted = list(_SECURITY_HEADERS)
     if request.endpoint != "static":
-        # Shared and lost phones: nothing behind these pages may stay in a cache.
-        headers["Cache-Control"] = "no-store"
-        headers["Pragma"] = "no-cache"
+        wanted += _NO_STORE
     if current_app.config["CASEWORK_TLS"]:
-        headers["Strict-Transport-Security"] = "max-age=31536000"
+        wanted += _HSTS
+    names = {name.lower() for name, _ in wanted}
+    if any(name in names for name in headers.keys(lower=True)):
+        for name, value in wanted:  # one of them was set already: replaced, not repeated
+            headers[name] = value
+    else:
+        headers.extend(wanted)  # the usual case: added at once, not searched for one by one
     return response
+
+
+_SECURITY_HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+    ("X-Frame-Options", "DENY"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Cross-Origin-Resource-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+)
+# Shared and lost phones: nothing behind these pages may stay in a cache.
+_NO_STORE = (("Cache-Control", "no-store"), ("Pragma", "no-cache"))
+_HSTS = (("Strict-Transport-Security", "max-age=31536000"),)
 
 
 @login_manager.user_loader

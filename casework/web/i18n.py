@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from contextvars import ContextVar
 
 from babel.support import NullTranslations
 from flask import Flask, current_app, request
 from flask_babel import Babel, get_locale, get_translations
 from flask_login import current_user
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from casework.config import LANGUAGES
 
@@ -15,11 +18,18 @@ LANGUAGE_NAMES = {"fr": "Français", "en": "English", "es": "Español"}
 
 
 def select_locale() -> str:
-    user = current_user
+    user = current_user._get_current_object()
     if user and user.is_authenticated and user.ui_language in LANGUAGES:
         return user.ui_language
-    best = request.accept_languages.best_match(LANGUAGES)
+    best = _best_language(request.headers.get("Accept-Language", ""))
     return best or current_app.config["CASEWORK"]["default_language"]
+
+
+@functools.lru_cache(maxsize=256)
+def _best_language(header: str) -> str | None:
+    """Our language a browser's Accept-Language prefers: parsed once per distinct header
+    (phones send the same few), not on every page."""
+    return parse_accept_header(header, LanguageAccept).best_match(LANGUAGES)
 
 
 def select_timezone() -> str:

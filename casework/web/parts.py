@@ -41,7 +41,7 @@ def kept(template: str, shown: Hashable, *, form: bool = True, **values) -> Mark
 def page_top(title: str) -> Markup:
     """The top of every page (templates/top.html: head, header and navigation), for the
     person signed in, or for a visitor; ``title``: the page's title block, rendered."""
-    user = current_user
+    user = current_user._get_current_object()
     person = None
     if user.is_authenticated:
         person = {

@@ -124,17 +124,17 @@ class ServerSessionInterface(SessionInterface):
 
     def _save_signed_in(self, app: Flask, session: ServerSession, response: Response) -> None:
         conn, now = self._store(app).conn(), context.now()
-        data = json.dumps(dict(session))
         if session.rotate_requested or not session.in_store:
             old_sid = session.sid
             session.sid = secrets.token_urlsafe(SID_BYTES)
             old_hash = hash_session_id(old_sid) if old_sid else None
+            data = json.dumps(dict(session))
             stored.start(conn, hash_session_id(session.sid), old_hash, session[USER_KEY], data, now)
             if old_hash:
                 self._forget_anonymous(old_hash)
             self._set_cookie(app, response, session.sid)
         elif session.modified or now - session.seen_at >= SEEN_RESOLUTION:
-            stored.save(conn, hash_session_id(session.sid), data, now)
+            stored.save(conn, hash_session_id(session.sid), json.dumps(dict(session)), now)
 
     def _save_anonymous(self, app: Flask, session: ServerSession, response: Response) -> None:
         if session.in_store:  # signed out: the stored session ends now, and its id
