@@ -75,6 +75,11 @@ def test_locking_forgets_every_kept_part(team, app):
     assert _kept(app) == 0
 
 
+# The parts' templates and what they import.
+PARTS = (
+    "top.html", "home/volunteer_content.html", "home/board_content.html", "home/alerts.html",
+    "home/notices.html", "macros.html",
+)  # fmt: skip
 REQUEST_STATE = re.compile(
     r"\b(current_user|request|session|g|config|get_flashed_messages|recovery_key_was_used)\b"
 )
@@ -83,7 +88,7 @@ REQUEST_STATE = re.compile(
 def test_a_kept_part_reads_nothing_of_the_request():
     """It is rendered without the request's context, so it could not show a person's
     session; this keeps an edit from reaching for it through the globals either."""
-    for name in ("top.html", "home/volunteer_content.html", "home/notices.html", "macros.html"):
+    for name in PARTS:
         source = (TEMPLATES / name).read_text()
         code = re.sub(r"{#.*?#}", "", source, flags=re.S)
         assert not REQUEST_STATE.search(code), (name, REQUEST_STATE.search(code).group(0))

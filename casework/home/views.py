@@ -9,7 +9,7 @@ from flask_login import current_user
 from casework.cases.forms import LookupForm
 from casework.rules import localtime
 from casework.store import boards, homes, notices
-from casework.web import alerts, cards, context, parts
+from casework.web import alerts, cards, context, errors, parts
 from casework.web.context import get_db
 from casework.web.forms import ConfirmForm
 from casework.web.gate import roles
@@ -31,20 +31,7 @@ def index():
     settings = current_app.config["CASEWORK"]
     user = current_user._get_current_object()  # once, not through the proxy each time
     if user.is_coordinator:
-        flag_days = settings["retention.dormant_flag_days"]
-        board = homes.board(conn, user.id, now, flag_days)
-        return render_template(
-            "home/board.html",
-            board=board,
-            soon_from=_soon_from(board.needs_people, now + boards.URGENT_WINDOW),
-            dormant_flag_days=flag_days,
-            dormant_close_days=settings["retention.dormant_close_days"],
-            lookup=LookupForm(),
-            board_limit=boards.BOARD_LIMIT,
-            alerts=alerts.for_coordinators(conn, now),
-            first=BOARD_FIRST,
-            soon_before=now + boards.URGENT_WINDOW,
-        )
+        return _board(conn, user, now, settings)
     zone = settings["timezone"]
     today = localtime.to_local(now, zone).date()
     days_end = localtime.day_bounds(today, 2, zone)[1]
@@ -72,6 +59,45 @@ def index():
         debriefs_first=DEBRIEFS_FIRST,
     )
     return render_template("home/volunteer.html", content=content)
+
+
+# The board's values that its key holds otherwise than as given (see _board).
+NOT_AS_GIVEN = ("board", "alerts", "soon_before")
+
+
+def _board(conn, user, now: int, settings: dict):
+    """The coordinators' needs-people board, its content kept rendered like the volunteer
+    home's while nothing it shows changes."""
+    flag_days = settings["retention.dormant_flag_days"]
+    board = homes.board(conn, user.id, now, flag_days)
+    soon_before = now + boards.URGENT_WINDOW
+    values = {
+        "handle": user.handle,
+        "board": board,
+        "soon_from": _soon_from(board.needs_people, soon_before),
+        "dormant_flag_days": flag_days,
+        "dormant_close_days": settings["retention.dormant_close_days"],
+        "alerts": alerts.for_coordinators(conn, now),
+        "disk_full_recently": errors.disk_alarm(current_app).recent(now),
+        "board_limit": boards.BOARD_LIMIT,
+        "first": BOARD_FIRST,
+        "soon_before": soon_before,
+    }
+    # Everything the content shows, as it shows it (the case lookup form is the same
+    # empty form on every board: only the reader's language changes it). soon_before
+    # moves every second: what it decides is in the cards' values (their "soon").
+    shown = (
+        *(value for name, value in values.items() if name not in NOT_AS_GIVEN),
+        tuple(values["alerts"].items()),
+        cards.values("notice", board.my_notices),
+        cards.values("task_with_code", board.needs_people),
+        cards.values("unseen_change", board.unseen_changes, soon_before=soon_before),
+        cards.values("late_withdrawal", board.late_withdrawals, soon_before=soon_before),
+        cards.values("follow_up", board.follow_ups),
+        cards.values("dormant", board.dormant),
+    )
+    content = parts.kept("home/board_content.html", shown, lookup=LookupForm(), **values)
+    return render_template("home/board.html", content=content)
 
 
 def _soon_from(needs_people: list, soon: int) -> int:
