@@ -237,6 +237,7 @@ def test_an_english_street_address_is_found_whole(text, kind, identifier):
 @refused_whole(
     [
         ("Calle de la Virgen de los Peligros 12", "street_address"),
+        ("Plaza de las y los Trabajadores 3", "street_address"),  # four link words
         ("C/ Mayor 12", "street_address"),
         ("C/ Mayor,12", "street_address"),
         ("Paseo de la Virgen del Puerto 12", "street_address"),
@@ -339,6 +340,7 @@ def test_a_street_named_before_its_number_is_found_whole(text, kind, identifier)
         ("12 calle de la Paz", "street_address"),
         ("12 calle de las Huertas", "street_address"),
         ("12 calle de los Reyes", "street_address"),
+        ("3 plaza de las y los Trabajadores", "street_address"),  # four link words
         ("1234 avenida El Dorado", "street_address"),
         ("12 avda. de la Constitución", "street_address"),
         ("45 paseo de la Reforma", "street_address"),

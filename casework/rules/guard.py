@@ -120,7 +120,8 @@ _ES_STREET = (
 )
 _ES_LINK = r"(?i:de|del|la|las|los|el|y)"
 CIVIC_ES = re.compile(
-    rf"{_ES_STREET}\s+(?:{_ES_LINK}\s+){{0,3}}{_NAME_WORD}(?:\s+(?:{_NAME_WORD}|{_ES_LINK})){{0,3}}"
+    # Up to four link words first: "Plaza de las y los Trabajadores 3".
+    rf"{_ES_STREET}\s+(?:{_ES_LINK}\s+){{0,4}}{_NAME_WORD}(?:\s+(?:{_NAME_WORD}|{_ES_LINK})){{0,3}}"
     r",?\s*(?:#|(?i:no|n[úu]m|número|n°)\.?)?\s*\d{1,5}[A-Za-z]?\b"
 )
 # Colombian grid addresses: "Carrera 7 # 45-10"
@@ -149,7 +150,7 @@ CIVIC_EN_NUMBER_LAST = re.compile(
 )
 CIVIC_ES_NUMBER_FIRST = re.compile(
     rf"{_CIVIC},?\s+(?i:calle|avenida|avda\.|paseo|calzada|camino|bulevar|carrera|plaza)"
-    rf"\s+(?:{_ES_LINK}\s+){{0,3}}[\w'’\-]+"
+    rf"\s+(?:{_ES_LINK}\s+){{0,4}}[\w'’\-]+"
 )
 UNIT = re.compile(
     r"\b(?i:apt|appt|app|apartment|appartement|logement|unit|departamento|depto|dpto)\b\.?"
