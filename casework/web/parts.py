@@ -58,7 +58,7 @@ def page_top(title: str) -> Markup:
 
 def forget(app: Flask) -> None:
     """Empty the cache (the store locked: nothing of its content stays rendered)."""
-    app.extensions[EXTENSION].cache.clear()
+    app.extensions[EXTENSION].clear()
 
 
 class _Parts:
@@ -68,6 +68,10 @@ class _Parts:
         self.app, self.size = app, size
         self.cache: dict[tuple, Markup] = {}  # in use order, the least recent first
         self.lock = threading.Lock()
+
+    def clear(self) -> None:
+        with self.lock:  # not while a request is trimming the cache
+            self.cache.clear()
 
     def __call__(self, template: str, shown: Hashable, reader: tuple, values: dict) -> Markup:
         key = (template, shown, reader)
