@@ -159,15 +159,10 @@ def without_traceback(record: logging.LogRecord) -> bool:
     return True
 
 
-def _disk_warning() -> dict:
-    return {"disk_full_recently": disk_alarm(current_app).recent(app_now(current_app))}
-
-
 def init_app(app: Flask) -> None:
     app.extensions["casework_disk"] = DiskAlarm()
     # Flask's "Request finalizing failed…" line names no path but carries a traceback.
     app.logger.addFilter(without_traceback)
-    app.context_processor(_disk_warning)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(NotFound, _not_found)
