@@ -14,6 +14,8 @@ BOARD_LIMIT = 30
 OPEN_TASK_SCAN = 150
 # A week is a page for people, not a dump: far more than any group's week.
 WEEK_LIMIT = 500
+# A volunteer is asked for the debriefs of their tasks of the last two weeks.
+DEBRIEF_DAYS = 14
 DAY = 86400
 
 _SUMMARY = (
@@ -97,7 +99,9 @@ def late_withdrawals(conn: Connection, now: int) -> list[Row]:
     ).fetchall()
 
 
-def awaiting_debrief(conn: Connection, user_id: int, now: int, days: int = 14) -> list[Row]:
+def awaiting_debrief(
+    conn: Connection, user_id: int, now: int, days: int = DEBRIEF_DAYS
+) -> list[Row]:
     """A volunteer's past tasks of the last ``days`` with no debrief yet: what the card
     asking for the debrief shows (no count of who went: it is over)."""
     return conn.execute(
@@ -206,27 +210,48 @@ def _open_tasks(conn: Connection, now: int, needed: int) -> list[tuple[int, int,
     return rows
 
 
+def next_open_start(conn: Connection, now: int) -> int | None:
+    """When the next open task of an open case starts (None: there is none ahead). Until
+    then, time alone changes no home's list of open tasks: it only loses tasks that start."""
+    rows = _open_tasks(conn, now, 1)
+    return rows[0][3] if rows else None
+
+
+def next_own_start(conn: Connection, user_id: int, now: int) -> int | None:
+    """When the person's next task starts after ``now`` (None: none ahead), whatever its
+    state: one entry of the index of their assignments by start."""
+    return conn.execute(
+        "SELECT min(task_starts_at) FROM assignments WHERE user_id = ? AND task_starts_at > ?",
+        (user_id, now),
+    ).fetchone()[0]
+
+
 def urgent_open_count(conn: Connection, now: int) -> int:
-    """How many upcoming urgent tasks still need people (the volunteers' banner).
+    """How many upcoming urgent tasks still need people (the volunteers' banner)."""
+    return urgent_open(conn, now)[0]
+
+
+def urgent_open(conn: Connection, now: int) -> tuple[int, int | None]:
+    """How many upcoming urgent tasks still need people, and when the next of them starts
+    (None: none ahead): the count stays true until then, or until the store changes.
 
     No join with cases: closing a case cancels its upcoming tasks, and a case only turns
     dormant with no task ahead, so an open upcoming task always belongs to an open case.
-    The count is one range of the tasks_urgent index, read with the next such task's
-    start: it stays true until then, or until the store changes.
+    The count is one range of the tasks_urgent index, read with the next such task's start.
     """
     version = conn.version()
     kept = conn.kept.get("urgent")
     if kept is not None:
         read_version, read_at, count, until = kept
         if read_version == version and read_at <= now and (until is None or now < until):
-            return count
+            return count, until
     count, until = conn.execute(
         "SELECT count(*), min(starts_at) FROM tasks"
         " WHERE state = 'open' AND urgent = 1 AND starts_at > ?",
         (now,),
     ).fetchone()
     conn.kept["urgent"] = (version, now, count, until)
-    return count
+    return count, until
 
 
 def week(conn: Connection, start: int, end: int, user_id: int | None) -> list[Row]:
