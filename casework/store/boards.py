@@ -73,6 +73,21 @@ def dormant_cases(conn: Connection, now: int, flag_days: int) -> list[Row]:
     return conn.execute(statement, {"flag": now - flag_days * DAY, "limit": BOARD_LIMIT}).fetchall()
 
 
+def dormant_from(conn: Connection, now: int, flag_days: int) -> int | None:
+    """No open case turns dormant (retention_rules.dormant) before this time (None: none
+    can until the store changes). A case that is not dormant at ``now`` has a change or a
+    task start after ``now - flag_days``, and is dormant only once ``flag_days`` have passed
+    since the last of them: not before ``flag_days`` after the first such time of any case
+    (two index probes, where the exact time would need every case)."""
+    flag = now - flag_days * DAY
+    changed = conn.execute(
+        "SELECT min(changed_at) FROM cases WHERE state = 'open' AND changed_at > ?", (flag,)
+    ).fetchone()[0]
+    started = conn.execute("SELECT min(starts_at) FROM tasks WHERE starts_at > ?", (flag,))
+    firsts = [time for time in (changed, started.fetchone()[0]) if time is not None]
+    return min(firsts) + flag_days * DAY if firsts else None
+
+
 def my_next_tasks(conn: Connection, user_id: int, now: int, limit: int = BOARD_LIMIT) -> list[Row]:
     """A person's tasks not over at ``now``, soonest first (at most ``limit``), with where
     to meet: they are going, they see it all."""
@@ -215,6 +230,13 @@ def next_open_start(conn: Connection, now: int) -> int | None:
     then, time alone changes no home's list of open tasks: it only loses tasks that start."""
     rows = _open_tasks(conn, now, 1)
     return rows[0][3] if rows else None
+
+
+def next_open_start_from(conn: Connection, when: int) -> int | None:
+    """The first start at or after ``when`` of an open task (of any case: None if none)."""
+    return conn.execute(
+        "SELECT min(starts_at) FROM tasks WHERE state = 'open' AND starts_at >= ?", (when,)
+    ).fetchone()[0]
 
 
 def next_own_start(conn: Connection, user_id: int, now: int) -> int | None:

@@ -9,7 +9,7 @@ from casework.store.db import Connection, Row
 
 # Tasks in two days a volunteer's home reads with their later ones in one go.
 DAYS_AT_MOST = 10
-# How many people's homes a connection keeps while the store does not change.
+# How many homes (and boards) a connection keeps while the store does not change.
 HOMES_KEPT = 256
 
 
@@ -38,8 +38,26 @@ class VolunteerHome:
 
 
 def board(conn: Connection, user_id: int, now: int, dormant_flag_days: int) -> Board:
-    """Everything on the board at ``now``."""
-    return Board(
+    """Everything on the board at ``now``, kept like a volunteer's home (see ``_kept``)."""
+    return _kept(
+        conn, "boards", (user_id, dormant_flag_days), now,
+        lambda: _read_board(conn, user_id, now, dormant_flag_days),
+    )  # fmt: skip
+
+
+def _read_board(
+    conn: Connection, user_id: int, now: int, dormant_flag_days: int
+) -> tuple[Board, int | None]:
+    """The board read afresh, and until when time alone leaves it as it is (``_until``).
+
+    Tasks leave the lists that need people, the unseen changes and the late withdrawals
+    when they start, and the late withdrawals 48 hours after the withdrawal; a task comes
+    into the under-48-hours group when its start is less than 48 hours away; a case comes
+    into the dormant list ``dormant_flag_days`` after its last sign of life; a notice goes
+    when its task ends. Follow-ups change only with the store.
+    """
+    window = boards.URGENT_WINDOW
+    board_now = Board(
         needs_people=boards.needs_people(conn, now),
         unseen_changes=notices.unseen_on_board(conn, now),
         late_withdrawals=boards.late_withdrawals(conn, now),
@@ -47,6 +65,17 @@ def board(conn: Connection, user_id: int, now: int, dormant_flag_days: int) -> B
         dormant=boards.dormant_cases(conn, now, dormant_flag_days),
         my_notices=notices.unseen(conn, user_id, now),
     )
+    next_soon = boards.next_open_start_from(conn, now + window)
+    times = [
+        *(row["starts_at"] for row in board_now.needs_people),
+        None if next_soon is None else next_soon - window + 1,
+        *(row["starts_at"] for row in board_now.unseen_changes),
+        *(row["starts_at"] for row in board_now.late_withdrawals),
+        *(row["late_withdrawal_at"] + window for row in board_now.late_withdrawals),
+        boards.dormant_from(conn, now, dormant_flag_days),
+        *(row["ends_at"] for row in board_now.my_notices),
+    ]
+    return board_now, _until(times)
 
 
 def volunteer_home(
@@ -57,28 +86,42 @@ def volunteer_home(
 
     A connection keeps each person's home until the store changes (any commit, from any
     connection or process) or until ``now`` reaches the first moment at which time alone
-    would change it (see ``_read``): a person who comes back to their home, or a phone
+    would change it (see ``_read_home``): a person who comes back to their home, or a phone
     that reloads it, costs no read while nothing it shows could differ.
     """
+    return _kept(
+        conn, "homes", (user.id, user.languages, days_end, shown), now,
+        lambda: _read_home(conn, user, now, days_end, shown),
+    )  # fmt: skip
+
+
+def _kept(conn: Connection, name: str, key: tuple, now: int, read):
+    """What ``read()`` gives (a value, and the time from which time alone could change it,
+    or None), kept by the connection under ``name`` and ``key`` while the store's version
+    is the one it was read at and ``now`` is between its reading and that time. The
+    version is taken before reading: a commit during the read makes it old at once."""
     version = conn.version()
-    kept = conn.kept.get("homes")
+    kept = conn.kept.get(name)
     if kept is None or kept[0] != version:
-        kept = conn.kept["homes"] = (version, {})
-    homes = kept[1]
-    key = (user.id, user.languages, days_end, shown)
-    entry = homes.get(key)
+        kept = conn.kept[name] = (version, {})
+    values = kept[1]
+    entry = values.get(key)
     if entry is not None:
-        read_at, until, home = entry
+        read_at, until, value = entry
         if read_at <= now and (until is None or now < until):
-            return home
-    home, until = _read(conn, user, now, days_end, shown)
-    if len(homes) >= HOMES_KEPT:
-        del homes[next(iter(homes))]  # the oldest read goes first
-    homes[key] = (now, until, home)
-    return home
+            return value
+    value, until = read()
+    if len(values) >= HOMES_KEPT:
+        del values[next(iter(values))]  # the oldest read goes first
+    values[key] = (now, until, value)
+    return value
 
 
-def _read(
+def _until(times: list[int | None]) -> int | None:
+    return min((time for time in times if time is not None), default=None)
+
+
+def _read_home(
     conn: Connection, user, now: int, days_end: int, shown: tuple[int, int]
 ) -> tuple[VolunteerHome, int | None]:
     """The home read afresh, and until when time alone leaves it as it is (None: for ever).
@@ -118,4 +161,4 @@ def _read(
         boards.next_open_start(conn, now),
         next_urgent,
     ]
-    return home, min((time for time in times if time is not None), default=None)
+    return home, _until(times)
