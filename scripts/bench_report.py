@@ -5,7 +5,10 @@ from __future__ import annotations
 # (what, target, is it met?) per figure; targets from the benchmark issue (medium scale).
 PAGE_P95_MS = {"volunteer_home": 50, "board": 80}
 STORE_RATIO = 1.2
-SHARE_OF_CEILING = 0.25
+# The volunteer home under load: at least this many requests/s, and this share of the
+# ceiling (the hostile-network issue's figures for a 2-core machine).
+HOME_RPS = 600
+SHARE_OF_CEILING = 0.30
 NAIVE_RATIO = 20
 PURGE_SECONDS = 1.5
 # A writer (a sign-up) during a purge waits at most this long at medium (2 s at large).
@@ -78,7 +81,8 @@ def table(r: dict) -> str:
     naive, purge = r["naive"], r["purge"]
     lines += [
         "",
-        f"volunteer home / ceiling: {share:.0%}  {_mark(share >= SHARE_OF_CEILING)}",
+        f"volunteer home: {r['http']['volunteer_home']['rps']} req/s, {share:.0%} of the ceiling"
+        f"  {_mark(r['http']['volunteer_home']['rps'] >= HOME_RPS and share >= SHARE_OF_CEILING)}",
         f"C. naive way: {naive['rps']} req/s (p95 {naive['p95_ms']} ms);"
         f" casework is {naive['ratio']}x  {_mark((naive['ratio'] or 0) >= NAIVE_RATIO)}",
         f"D. purge: {r['purge']['seconds']} s {r['purge']['steps']},"
