@@ -221,3 +221,44 @@ def test_prompts_and_dates_in_french(instance, store_key):
     ]
     month = re.search(r"\d{1,2} (\w+)\.? 20\d\d \d\d:\d\d UTC", listed.output)
     assert month and month.group(1) in months, listed.output
+
+
+# --- click's own words: a mistyped command, a wrong value -------------------------------
+MISTYPED = [
+    (["nosuch"], {FRENCH: "Erreur : Aucune commande 'nosuch'.",
+                  SPANISH: "Error: No existe el comando 'nosuch'."}),
+    (["purg"], {FRENCH: "Vouliez-vous dire 'purge' ?", SPANISH: "¿Quiso decir 'purge'?"}),
+    (["purge", "--bogus"], {FRENCH: "Aucune option '--bogus'.",
+                            SPANISH: "No existe la opción '--bogus'."}),
+    (["purge", "extra"], {FRENCH: "Argument en trop (extra)",
+                                    SPANISH: "Argumento de más (extra)"}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("locale", [FRENCH, SPANISH])
+@pytest.mark.parametrize(
+    ("args", "said"), MISTYPED, ids=lambda v: " ".join(v) if isinstance(v, list) else ""
+)
+def test_click_answers_a_mistyped_command_in_the_operators_language(args, said, locale):
+    result = invoke(args, LANG=locale)
+    english = invoke(args, LANG="C.UTF-8")
+    assert result.exit_code == english.exit_code == 2
+    assert said[locale] in result.output, result.output
+    assert "Try '" not in result.output and "Try '" in english.output
+    left = english_runs(result.output) & english_runs(english.output)
+    assert not left, left
+
+
+def test_click_still_uses_each_of_the_words_we_translate():
+    """click_words.py lists click's msgids; a click that changed one would leave it
+    untranslated, silently: each must still be in click's own source."""
+    from pathlib import Path
+
+    import click
+
+    from casework.cli import click_words
+
+    source = "".join(path.read_text() for path in Path(click.__file__).parent.glob("*.py"))
+    plural = [form for pair in click_words.PLURAL for form in pair]
+    for word in (*click_words.SINGULAR, *plural):
+        assert f'"{word}"' in source, word

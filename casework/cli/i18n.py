@@ -12,6 +12,8 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import functools
+import gettext as stdlib_gettext
+import importlib
 import inspect
 import io
 import os
@@ -76,6 +78,29 @@ def _catalogue(language: str) -> NullTranslations:
 def gettext(message: str) -> str:
     """``message`` in the chosen language (itself when the catalogue lacks it)."""
     return _catalogue(_language).gettext(message)
+
+
+def ngettext(singular: str, plural: str, count: int) -> str:
+    """``singular`` or ``plural`` for ``count``, in the chosen language."""
+    return _catalogue(_language).ngettext(singular, plural, count)
+
+
+def _click_speaks_casework() -> None:
+    """click writes its own messages (a mistyped command, a missing argument, a prompt
+    answered wrongly) through the standard library's gettext, which each of its modules
+    binds at import and which would read the locale, not casework's choice: those
+    modules look in casework's catalogues, in the chosen language, instead (click's
+    words are listed in click_words.py; a test checks they are still click's)."""
+    for name in ("core", "decorators", "exceptions", "formatting", "parser", "termui",
+                 "types", "utils"):  # fmt: skip
+        module = importlib.import_module(f"click.{name}")
+        if getattr(module, "_", None) is stdlib_gettext.gettext:
+            module._ = gettext
+        if getattr(module, "ngettext", None) is stdlib_gettext.ngettext:
+            module.ngettext = ngettext
+
+
+_click_speaks_casework()
 
 
 def day(moment: dt.datetime) -> str:
