@@ -553,3 +553,21 @@ def test_while_a_purge_compacts_its_record_already_holds_what_it_deleted(conn, s
 
     retention.purge(conn, NOON, settings, progress=look)
     assert seen == list(retention.STEPS)
+
+
+def test_a_batch_is_sized_to_hold_the_lock_about_batch_seconds():
+    """Proportional to how long the last batch took, growing by GROWTH at most, within
+    MIN_BATCH and MAX_BATCH: a writer waits for about one batch, whatever the rows cost."""
+    size = purge_steps._BatchSize()
+    assert size.rows == purge_steps.FIRST_BATCH
+    size.took(purge_steps.BATCH_SECONDS / 2)  # twice as many would take the target
+    assert size.rows == 2 * purge_steps.FIRST_BATCH
+    size.took(0.0)  # instant: grows, but by GROWTH at most
+    assert size.rows == 2 * purge_steps.FIRST_BATCH * purge_steps.GROWTH
+    size.took(purge_steps.BATCH_SECONDS * 4)  # four times too long: a quarter
+    assert size.rows == 2 * purge_steps.FIRST_BATCH * purge_steps.GROWTH // 4
+    size.took(1000.0)
+    assert size.rows == purge_steps.MIN_BATCH
+    for _ in range(20):
+        size.took(0.0)
+    assert size.rows == purge_steps.MAX_BATCH
