@@ -325,6 +325,21 @@ def test_a_spanish_street_address_is_found_whole(text, kind, identifier):
         ("Lakeshore Drive 100", "street_address"),
         ("Shady Lane 12", "street_address"),
         ("Côte Saint Luc Road 5500", "street_address"),  # three name words
+        # a letter after the number is part of it; a time or a floor after it changes nothing
+        ("rue Saint-Denis 1234A", "street_address"),
+        ("Calle Mayor 12B", "street_address"),
+        ("Calle Mayor 12 a las 3", "street_address", "Calle Mayor 12"),
+        ("rue Saint-Denis 1234 à 9h", "street_address", "rue Saint-Denis 1234"),
+        ("rue Saint-Denis 1234, 2e étage", "street_address", "rue Saint-Denis 1234"),
+        ("Calle Mayor 12, 3er piso", "street_address", "Calle Mayor 12"),
+        ("Main Street 120 at 9 am", "street_address", "Main Street 120"),
+        ("rue Principale 5 Hudson", "street_address", "rue Principale 5"),  # not "5 h"
+        # a street whose last word only ends like "a", "at", "la", "las" or "vers"
+        ("calle ávila 12", "street_address"),
+        ("rue Moffat 12", "street_address"),
+        ("calle sevilla 12", "street_address"),
+        ("calle salas 12", "street_address"),
+        ("rue Anvers 12", "street_address"),
     ]
 )
 def test_a_street_named_before_its_number_is_found_whole(text, kind, identifier):
@@ -425,6 +440,40 @@ def test_an_apartment_number_is_found_whole(text, kind, identifier):
         "rue Saint-Denis 2 heures",
         "Main Street 2 hours",
         "calle mayor 2 horas",
+        # capitalised, as the Spanish street pattern reads it, and times written short
+        "Calle Mayor 2 horas",
+        "Calle Mayor, 10 minutos",
+        "rue Saint-Denis 9h",
+        "boulevard Saint-Laurent 14h",
+        "rue Saint-Denis 14H",
+        "Main Street 9am",
+        "Calle Mayor 2pm",
+        "Main Street 9 a.m.",
+        "Main Street 3 p.m.",
+        "Main Street 2 hrs",
+        "Main Street 1 hr",
+        # a floor after the street
+        "rue Ontario 3e étage",
+        "rue Ontario 3 étage",
+        "Calle Mayor 2º piso",
+        "Main Street 4th floor",
+        "rue Ontario 1er étage",
+        "rue Ontario 2ème étage",
+        "rue Ontario 2è étage",
+        "Main Street 1st floor",
+        "Main Street 2nd floor",
+        "Main Street 3rd floor",
+        "Calle Mayor 2° piso",
+        # a time after "à", "vers", "at", "a las", "a la"
+        "rue Saint-Denis à 9",
+        "rue Saint-Denis vers 9",
+        "Main Street at 9",
+        "calle Mayor a las 2",
+        "calle Mayor a la 1",
+        "rue Saint-Denis, à 9",
+        "rue Saint-Denis at 9",
+        "calle Mayor a 2 cuadras",
+        "RUE SAINT-DENIS À 9",
     ],
 )
 def test_a_street_next_to_a_room_a_line_or_a_duration_passes(text):

@@ -100,6 +100,15 @@ POSTAL_KEYWORD = re.compile(
 
 _CIVIC = r"(?<![\w\-.,])\d{1,5}[A-Za-z]?(?:-\d{1,5}[A-Za-z]?)?"
 _NAME_WORD = r"[A-ZÀ-ÝÑ][\w'’\-]*"
+# A number after a street that is a time ("9h", "2pm", "2 horas"), a count, a duration or
+# a floor ("3e étage"), not a civic number. A letter after the number ("1234A") is part of
+# it, unless it starts a word ("2pm") or is an hour ("9h").
+_CIVIC_LAST = (
+    r"\d{1,5}(?!\d)(?:(?![hH])[A-Za-z](?![A-Za-z]))?"
+    r"(?![:.,h]\d|\s*(?i:h|hrs?|am|pm|[ap]\.m\.|min|personnes?|people|personas?|fois|times"
+    r"|veces|ans|years|años|minutes|minutos|heures|hours|horas)(?!\w)"
+    r"|\s*(?i:e|er|ème|è|st|nd|rd|th|º|°)?\s*(?i:étage|floor|piso)\b)"
+)
 # "rue", "avenue" are always streets; "place", "côte" only before a name ("2 places")
 CIVIC_FR = re.compile(
     rf"{_CIVIC},?\s+(?:"
@@ -122,7 +131,7 @@ _ES_LINK = r"(?i:de|del|la|las|los|el|y)"
 CIVIC_ES = re.compile(
     # Up to four link words first: "Plaza de las y los Trabajadores 3".
     rf"{_ES_STREET}\s+(?:{_ES_LINK}\s+){{0,4}}{_NAME_WORD}(?:\s+(?:{_NAME_WORD}|{_ES_LINK})){{0,3}}"
-    r",?\s*(?:#|(?i:no|n[úu]m|número|n°)\.?)?\s*\d{1,5}[A-Za-z]?\b"
+    rf",?\s*(?:#|(?i:no|n[úu]m|número|n°)\.?)?\s*{_CIVIC_LAST}"
 )
 # Colombian grid addresses: "Carrera 7 # 45-10"
 CIVIC_GRID = re.compile(
@@ -135,14 +144,13 @@ _NOT_A_PLACE_WORD = (
     r"|gate|étage|floor|piso|quai|m[ée]tro|sortie|exit|salida)\b)"
 )
 _ANY_NAME = rf"{_NOT_A_PLACE_WORD}[\w'’\-]+"
-_CIVIC_LAST = (
-    r"\d{1,5}[A-Za-z]?(?!\d|[:.,h]\d|\s*(?i:h\b|min|personnes?|people|personas?|fois|times"
-    r"|veces|ans|years|años|minutes|minutos|heures|hours|horas)\b)"
-)
+# Nor after "à", "vers", "at", "a las" ("rue Saint-Denis vers 9", "calle Mayor a las 2").
+_NOT_AT_A_TIME = r"(?<!\b(?i:a|à))(?<!\b(?i:at|la))(?<!\b(?i:las))(?<!\b(?i:vers))"
 CIVIC_STREET_FIRST = re.compile(
     r"\b(?i:rue|boulevard|boul\.|bd\.|avenue|av\.|chemin|ch\.|montée|route|allée|impasse"
     rf"|promenade|calle|avenida|avda\.|paseo|calzada|camino|bulevar)\s+{_ANY_NAME}"
-    rf"(?:\s+{_ANY_NAME}){{0,3}},?\s+(?:#\s*|(?i:no|n[úu]m|número|n\.?[º°])\.?\s*)?{_CIVIC_LAST}"
+    rf"(?:\s+{_ANY_NAME}){{0,3}}{_NOT_AT_A_TIME},?\s+(?:#\s*|(?i:no|n[úu]m|número|n\.?[º°])\.?\s*)?"
+    rf"{_CIVIC_LAST}"
 )
 CIVIC_EN_NUMBER_LAST = re.compile(
     rf"\b{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}}\s+"
