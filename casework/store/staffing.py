@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from casework.rules import availability
-from casework.store import audit, cases, notices
+from casework.store import audit, cases, notices, tasks
 from casework.store.db import Connection, Row, transaction
 
 RECENT_DAYS = 30
@@ -198,8 +198,8 @@ def suggestions(conn: Connection, task: Row, now: int, zone: str) -> list[Sugges
             "SELECT DISTINCT a.user_id FROM tasks t JOIN assignments a ON a.task_id = t.id"
             " WHERE t.starts_at < ? AND t.starts_at > ? AND t.ends_at > ? AND t.id != ?"
             " AND t.state IN ('open', 'staffed')",
-            # No task lasts longer than a day: the lower bound keeps this an index range.
-            (task["ends_at"], task["starts_at"] - 86400, task["starts_at"], task["id"]),
+            # No task lasts longer than LONGEST: the lower bound keeps this an index range.
+            (task["ends_at"], task["starts_at"] - tasks.LONGEST, task["starts_at"], task["id"]),
         )
     }
     recent = dict(
