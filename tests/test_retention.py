@@ -540,6 +540,31 @@ def test_a_purge_kept_busy_while_compacting_is_incomplete_and_says_where(
     assert retention.purge(conn, NOON, settings).outcome == "done"
 
 
+def test_a_final_checkpoint_kept_busy_leaves_the_record_incomplete_too(
+    app, conn, settings, store_key, monkeypatch
+):
+    """The record is written before the last checkpoint (so that the WAL ends empty); when
+    that checkpoint cannot finish, the record must not stay "done"."""
+    monkeypatch.setattr(purge_steps, "MAINTENANCE_ATTEMPTS", 1)
+    monkeypatch.setattr(purge_steps, "MAINTENANCE_BUSY_MS", 20)
+    plant_one_of_each(conn, NOON - 400 * DAY)
+    other = db.connect(app.extensions["casework_store"].path, store_key)
+
+    def hold(step: str) -> None:
+        if step == "final_checkpoint":  # a reader keeps the WAL from being truncated
+            other.execute("BEGIN")
+            other.execute("SELECT count(*) FROM users").fetchone()
+
+    try:
+        report = retention.purge(conn, NOON, settings, progress=hold)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert report.outcome == "incomplete"
+    assert report.problem == "final_checkpoint: the store stayed busy"
+    assert purge_reports.recent(conn)[0].outcome == "incomplete"
+
+
 def test_while_a_purge_compacts_its_record_already_holds_what_it_deleted(conn, settings):
     plant_one_of_each(conn, NOON - 400 * DAY)
     due_before = retention.due(conn, NOON, settings)

@@ -164,6 +164,9 @@ def _purge(conn, now, settings, rules, progress: Progress) -> Report:
     if problem:
         report.outcome = "incomplete"
         problems.append(f"final_checkpoint: {problem}")
+        # The record said "done": it says so no longer (the WAL is not empty anyway).
+        with contextlib.suppress(Error):
+            purge_reports.finish(conn, report_id, report)
     report.problem = "; ".join(problems) or None
     report.steps["final_checkpoint"] = time.perf_counter() - started
     report.seconds = time.perf_counter() - clock
