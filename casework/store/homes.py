@@ -1,4 +1,5 @@
-"""Each role's home page in one call: the lists it shows, read together."""
+"""Each role's home page in one call: the lists it shows, read together, and kept by the
+connection while neither the store nor the clock could change them (``_kept``)."""
 
 from __future__ import annotations
 
