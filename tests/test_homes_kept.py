@@ -136,18 +136,24 @@ def _boundaries(tasks: list[dict], i: int) -> list[int]:
     ]
 
 
-step = st.one_of(
-    st.tuples(st.just("time"), st.integers(-6 * 60, 30 * 60)),  # minutes; set back too
-    # To just before, at or just after the moment a task enters or leaves a list.
-    st.tuples(st.just("to"), st.integers(0, 24), st.integers(0, 3), st.integers(-1, 1)),
-    st.tuples(
-        st.sampled_from(("here", "elsewhere")),
-        st.integers(1, 25),
-        st.sampled_from((*CHANGES, "mine")),
-    ),
-    st.tuples(st.just("home")),
-    st.tuples(st.just("midnight")),
-)
+def _steps(boundaries: int, changes: tuple[str, ...], *others) -> st.SearchStrategy:
+    """What can happen between two visits: time moving (in minutes, set back too), time
+    moved to just before, at or just after a moment at which a task enters or leaves a
+    list (one of ``boundaries`` per task), a write on this connection or another, a
+    visit, and the ``others``."""
+    return st.one_of(
+        st.tuples(st.just("time"), st.integers(-6 * 60, 30 * 60)),
+        st.tuples(
+            st.just("to"), st.integers(0, 24), st.integers(0, boundaries - 1), st.integers(-1, 1)
+        ),
+        st.tuples(
+            st.sampled_from(("here", "elsewhere")), st.integers(1, 25), st.sampled_from(changes)
+        ),
+        *others,
+    )
+
+
+step = _steps(4, (*CHANGES, "mine"), st.tuples(st.just("home")), st.tuples(st.just("midnight")))
 
 PLAIN = {"hours": 2, "urgent": False, "languages": "", "state": "open", "case_open": True,
          "mine": False, "outcome": None, "notice": None}  # fmt: skip
@@ -357,16 +363,8 @@ def _fresh_board(conn, now: int) -> tuple:
     return _plain(homes.board(conn, 1, now, FLAG_DAYS))
 
 
-board_step = st.one_of(
-    st.tuples(st.just("time"), st.integers(-6 * 60, 30 * 60)),  # minutes; set back too
-    st.tuples(st.just("to"), st.integers(0, 24), st.integers(0, 5), st.integers(-1, 1)),
-    st.tuples(
-        st.sampled_from(("here", "elsewhere")),
-        st.integers(1, 25),
-        st.sampled_from(tuple(BOARD_CHANGES)),
-    ),
-    st.tuples(st.just("board")),
-)
+board_step = _steps(6, tuple(BOARD_CHANGES), st.tuples(st.just("board")))
+
 BOARD_PLAIN = {"case": 0, "offset": 1, "hours": 2, "urgent": False, "state": "open",
                "going": set(), "notice": None, "withdrawn": None, "follow_up": False}  # fmt: skip
 AWAKE = [{"changed": 0, "open": True}]
