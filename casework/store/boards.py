@@ -83,8 +83,10 @@ def dormant_from(conn: Connection, now: int, flag_days: int) -> int | None:
     changed = conn.execute(
         "SELECT min(changed_at) FROM cases WHERE state = 'open' AND changed_at > ?", (flag,)
     ).fetchone()[0]
-    started = conn.execute("SELECT min(starts_at) FROM tasks WHERE starts_at > ?", (flag,))
-    firsts = [time for time in (changed, started.fetchone()[0]) if time is not None]
+    started = conn.execute(
+        "SELECT min(starts_at) FROM tasks WHERE starts_at > ?", (flag,)
+    ).fetchone()[0]
+    firsts = [time for time in (changed, started) if time is not None]
     return min(firsts) + flag_days * DAY if firsts else None
 
 
